@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make report` and `make test`.
+# Each bootstraps .venv from the pinned versions (requirements.lock) when it is missing or stale.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+JOBS ?= 2
+
+.PHONY: help env report test test-fast lint format bench lab data dictionary lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name acne-outcomes --display-name "acne-outcomes (.venv)" >/dev/null
+	touch $(STAMP)
+
+env: $(STAMP)  ## create or refresh .venv from the pinned versions
+
+report: $(STAMP)  ## build the report on the built-in synthetic study into reports/
+	$(BIN)/acne-outcomes dictionary --out reports
+
+test: $(STAMP)  ## run the whole test suite (lint, doctests, unit, property and integration tests)
+	$(BIN)/python -m pytest -n $(JOBS)
+
+lint: $(STAMP)  ## ruff lint and format check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP)  ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+bench: $(STAMP)  ## print the performance figures named in the issues
+	$(BIN)/python -m benchmarks
+
+lab: $(STAMP)  ## start JupyterLab with the project's kernel
+	$(BIN)/jupyter lab notebooks
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs network)
+	rm -rf /tmp/acne-outcomes-lock && $(PYTHON) -m venv /tmp/acne-outcomes-lock
+	/tmp/acne-outcomes-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/acne-outcomes-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:  ## remove the environment and built outputs (never data/raw)
+	rm -rf $(VENV) reports/_build .pytest_cache

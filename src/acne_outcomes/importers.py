@@ -1,0 +1,306 @@
+"""Importers: one long CSV or Excel file, SAS XPT/sas7bdat, and CDISC ADaM, mapped onto the standard.
+
+A *mapping* (a dict, or a JSON file) says where each standard column comes from::
+
+    {
+      "columns": {"subject_id": "Patient", "arm": "Group", "month": "Visit", ...},
+      "values":  {"arm": {"A": "isotretinoin", "B": "comparator"}, "sex": {"M": "male", "F": "female"}},
+      "sheet": "Data",          # Excel: sheet name or index (default: the first)
+      "header_row": 1,          # Excel/CSV: line of the column names (default 1)
+      "delimiter": ",",         # CSV (default ",")
+      "encoding": "utf-8"       # CSV (default UTF-8; a byte-order mark is fine)
+    }
+
+``columns`` maps *standard name → source column*; source columns that already carry a
+standard name need no entry. ``values`` recodes values of a standard column. A long file has
+one row per subject and visit: subject columns (``arm``, ``age``, ...) repeat on every row of
+a subject and must agree; they become the ``subjects`` table, the rest the ``visits`` table.
+Columns that are neither mapped nor standard are ignored for the study, but still scanned for
+direct identifiers.
+
+CDISC ADaM (a folder) needs, in addition::
+
+    {"adsl": "adsl.xpt", "bds": "adqs.xpt",
+     "params": {"INFLLES": "inflammatory_lesions", "IGA": "iga", ...},   # PARAMCD → column
+     "visits": {"0": 0, "4": 1, "8": 2}}                                # AVISITN → month (optional)
+
+ADSL gives ``subjects`` (default columns: USUBJID, TRT01A, SITEID, AGE, SEX); the BDS dataset
+(USUBJID, PARAMCD, AVISITN, AVAL, optionally ADY) is pivoted to one row per subject and visit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from acne_outcomes import standard
+from acne_outcomes.io import StudyReadError, build_study, read_csv_text
+from acne_outcomes.validate import (
+    StudyValidationError,
+    concat_problems,
+    empty_problems,
+    make_problems,
+)
+
+MAPPING_KEYS = (
+    "columns", "values", "sheet", "header_row", "delimiter", "encoding",
+    "adsl", "bds", "params", "visits",
+)  # fmt: skip
+ADSL_DEFAULTS = {
+    "subject_id": "USUBJID",
+    "arm": "TRT01A",
+    "site": "SITEID",
+    "age": "AGE",
+    "sex": "SEX",
+}
+
+
+def read_mapping(mapping) -> dict:
+    """Return a mapping dict from a dict or a JSON file path; reject unknown keys."""
+    if mapping is None:
+        mapping = {}
+    elif isinstance(mapping, (str, Path)):
+        try:
+            mapping = json.loads(Path(mapping).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise StudyReadError(f"cannot read the mapping {mapping}: {error}") from error
+    unknown = set(mapping) - set(MAPPING_KEYS)
+    if unknown:
+        raise ValueError(f"unknown mapping key(s) {sorted(unknown)}; allowed: {list(MAPPING_KEYS)}")
+    all_fields = {name for table in standard.TABLES for name in standard.field_names(table)}
+    wrong = set(mapping.get("columns", {})) - all_fields
+    if wrong:
+        raise ValueError(
+            f"mapping names column(s) {sorted(wrong)} that the standard does not have; "
+            f"standard columns: {sorted(all_fields)}"
+        )
+    return mapping
+
+
+def import_study(path: Path, mapping=None):
+    """Import a long CSV/Excel/SAS file or an ADaM folder onto the standard (see module docs)."""
+    mapping = read_mapping(mapping)
+    if path.is_dir():
+        if "adsl" not in mapping:
+            from acne_outcomes.io import _load_package
+
+            if mapping.get("columns") or mapping.get("values"):
+                raise ValueError(
+                    "a mapping for a data package folder is not supported; map a long file"
+                )
+            return _load_package(path)
+        return _import_adam(path, mapping)
+    suffix = path.suffix.lower()
+    readers = {".csv": _read_csv, ".txt": _read_csv, ".tsv": _read_csv, ".xlsx": _read_excel,
+               ".xlsm": _read_excel, ".xpt": _read_sas, ".sas7bdat": _read_sas}  # fmt: skip
+    if suffix not in readers:
+        raise StudyReadError(
+            f"cannot read {path.name}: unknown format {suffix!r}; use a data package folder or "
+            f"one of {sorted(readers)}"
+        )
+    raw, rows, problems, labels = readers[suffix](path, mapping)
+    if raw is None:
+        raise StudyValidationError(problems, source=str(path))
+    tables, table_rows, split_problems = split_long(
+        raw, rows, mapping, labels=labels, file_label=path.name
+    )
+    tables["_source"] = raw  # scanned for identifiers, then dropped before validation
+    return _build(tables, table_rows, concat_problems([problems, split_problems]), path, rows)
+
+
+def _build(tables, table_rows, problems, path, raw_rows):
+    from acne_outcomes import privacy
+
+    raw = tables.pop("_source")
+    scan = privacy.scan_identifiers(Path(path).name, raw, raw_rows)
+    return build_study(
+        tables, table_rows, concat_problems([problems, scan]), source=str(path), files=[path]
+    )
+
+
+def _read_csv(path: Path, mapping):
+    header_row = int(mapping.get("header_row", 1))
+    data = path.read_bytes()
+    if header_row > 1:
+        data = b"\n".join(data.split(b"\n")[header_row - 1 :])
+    frame, rows, problems = read_csv_text(
+        data, "visits", file_label=path.name,
+        encoding=mapping.get("encoding", "utf-8"), delimiter=mapping.get("delimiter", ","),
+    )  # fmt: skip
+    if frame is not None:
+        rows = rows + header_row - 1
+    return frame, rows, problems, {}
+
+
+def _read_excel(path: Path, mapping):
+    header_row = int(mapping.get("header_row", 1))
+    try:
+        frame = pd.read_excel(
+            path, sheet_name=mapping.get("sheet", 0), header=header_row - 1, dtype=object
+        )
+    except ValueError as error:
+        raise StudyReadError(
+            f"cannot read sheet {mapping.get('sheet', 0)!r} of {path.name}: {error}"
+        ) from error
+    except Exception as error:  # openpyxl raises many types for corrupt files
+        raise StudyReadError(f"{path.name} is not a readable Excel workbook: {error}") from error
+    frame.columns = [str(column).strip() for column in frame.columns]
+    rows = np.arange(header_row + 1, header_row + 1 + len(frame))
+    return frame.astype("string"), rows, empty_problems(), {}
+
+
+def _read_sas(path: Path, mapping):
+    import pyreadstat
+
+    reader = pyreadstat.read_xport if path.suffix.lower() == ".xpt" else pyreadstat.read_sas7bdat
+    try:
+        frame, meta = reader(str(path))
+    except Exception as error:  # pyreadstat raises its own ReadstatError and others
+        raise StudyReadError(f"{path.name} is not a readable SAS file: {error}") from error
+    labels = dict(
+        zip(meta.column_names, meta.column_labels or [None] * len(meta.column_names), strict=True)
+    )
+    return frame, np.arange(1, len(frame) + 1), empty_problems(), labels
+
+
+def split_long(raw: pd.DataFrame, rows, mapping, *, labels=None, file_label="the file"):
+    """Split a long (subject × visit) frame into ``subjects`` and ``visits`` tables.
+
+    Returns ``(tables, rows, problems)``. Subject-level values must agree across a subject's
+    rows; the subjects table takes each subject's first row (its row number is reported).
+    """
+    renamed, problems = _apply_mapping(raw, mapping, labels or {}, file_label)
+    subject_columns = [name for name in standard.field_names("subjects") if name in renamed]
+    visit_columns = [name for name in standard.field_names("visits") if name in renamed]
+    if "subject_id" not in renamed:
+        return {}, {}, problems
+    rows = np.asarray(rows)
+    first = ~renamed["subject_id"].duplicated().to_numpy()
+    subjects = renamed.loc[first, subject_columns].reset_index(drop=True)
+    inconsistent = []
+    for name in subject_columns[1:]:
+        per_subject = renamed.groupby("subject_id", sort=False, dropna=False)[name].nunique(
+            dropna=False
+        )
+        varying = renamed["subject_id"].map(per_subject).to_numpy() > 1
+        if varying.any():
+            inconsistent.append(
+                make_problems(
+                    "subjects", "subject-inconsistent",
+                    f"{name} must be the same on every row of a subject",
+                    rows=rows[varying], column=name, values=renamed.loc[varying, name],
+                )
+            )  # fmt: skip
+    visits = renamed[visit_columns].reset_index(drop=True)
+    tables = {"subjects": subjects, "visits": visits}
+    return (
+        tables,
+        {"subjects": rows[first], "visits": rows},
+        concat_problems([problems, *inconsistent]),
+    )
+
+
+def _apply_mapping(raw: pd.DataFrame, mapping, labels, file_label):
+    columns = dict(mapping.get("columns", {}))
+    problems = []
+    missing = {name: source for name, source in columns.items() if source not in raw.columns}
+    for name, source in missing.items():
+        available = ", ".join(
+            f"{column} ({labels[column]})" if labels.get(column) else str(column)
+            for column in raw.columns
+        )
+        hint = ""
+        if raw.shape[0] and source in set(raw.iloc[0].astype("string").dropna()):
+            hint = ' Its name is on the first data row: the header spans two rows, so set "header_row": 2.'
+        problems.append(
+            make_problems(
+                file_label, "mapping",
+                f"mapping says {name!r} comes from column {source!r}, which {file_label} does not have. "
+                f"Its columns: {available}.{hint}",
+                column=name,
+            )
+        )  # fmt: skip
+    all_fields = {name for table in standard.TABLES for name in standard.field_names(table)}
+    renames = {source: name for name, source in columns.items() if name not in missing}
+    keep = {column: renames.get(column, column) for column in raw.columns}
+    keep = {column: name for column, name in keep.items() if name in all_fields}
+    renamed = raw[list(keep)].rename(columns=keep)
+    for name, codes in mapping.get("values", {}).items():
+        if name in renamed:
+            text = renamed[name].astype("string").str.strip()
+            renamed[name] = text.map(
+                lambda value, codes=codes: codes.get(value, value), na_action="ignore"
+            )
+    return renamed, concat_problems(problems)
+
+
+def _import_adam(folder: Path, mapping):
+    adsl_path, bds_path = folder / mapping["adsl"], folder / mapping.get("bds", "")
+    for needed in (adsl_path, bds_path):
+        if not needed.is_file():
+            raise StudyReadError(
+                f"ADaM import: {needed} is missing (set 'adsl' and 'bds' in the mapping)"
+            )
+    if not mapping.get("params"):
+        raise ValueError("ADaM import needs 'params': a map from PARAMCD to standard visit columns")
+    adsl, adsl_rows, _, adsl_labels = _read_sas(adsl_path, mapping)
+    bds, bds_rows, _, _ = _read_sas(bds_path, mapping)
+    subject_map = {**ADSL_DEFAULTS, **mapping.get("columns", {})}
+    subject_map = {
+        name: source
+        for name, source in subject_map.items()
+        if name in standard.field_names("subjects")
+    }
+    renamed, problems = _apply_mapping(adsl, {"columns": subject_map, "values": mapping.get("values", {})},
+                                       adsl_labels, adsl_path.name)  # fmt: skip
+    visits, visit_rows, visit_problems = _pivot_bds(bds, bds_rows, mapping, bds_path.name)
+    tables = {"subjects": renamed.reset_index(drop=True), "visits": visits}
+    rows = {"subjects": adsl_rows, "visits": visit_rows}
+    files = [adsl_path, bds_path]
+    from acne_outcomes import privacy
+
+    scans = [privacy.scan_identifiers(adsl_path.name, adsl, adsl_rows)]
+    all_problems = concat_problems([problems, visit_problems, *scans])
+    return build_study(tables, rows, all_problems, source=str(folder), files=files)
+
+
+def _pivot_bds(bds: pd.DataFrame, rows, mapping, file_label):
+    needed = ["USUBJID", "PARAMCD", "AVISITN", "AVAL"]
+    absent = [name for name in needed if name not in bds.columns]
+    if absent:
+        return pd.DataFrame(), np.array([], dtype=int), make_problems(
+            file_label, "mapping", f"a BDS dataset needs the variables {needed}; missing: {absent}"
+        )  # fmt: skip
+    params = mapping["params"]
+    unknown = sorted(set(bds["PARAMCD"].dropna()) - set(params))
+    problems = []
+    if unknown:
+        problems.append(
+            make_problems(
+                file_label, "mapping", f"PARAMCD values without a mapping (ignored): {unknown}"
+            )
+        )
+    visit_map = {float(key): value for key, value in mapping.get("visits", {}).items()}
+    data = bds[bds["PARAMCD"].isin(list(params))].copy()
+    data["month"] = data["AVISITN"].map(visit_map) if visit_map else data["AVISITN"]
+    data["column"] = data["PARAMCD"].map(params)
+    wide = data.pivot_table(
+        index=["USUBJID", "month"], columns="column", values="AVAL", aggfunc="first"
+    )
+    wide = wide.reset_index().rename(columns={"USUBJID": "subject_id"})
+    wide.columns.name = None
+    if "ADY" in data.columns:
+        days = data.groupby(["USUBJID", "month"])["ADY"].min().rename("study_day").reset_index()
+        wide = wide.merge(
+            days.rename(columns={"USUBJID": "subject_id"}), on=["subject_id", "month"], how="left"
+        )
+    first_row = (
+        data.assign(_row=np.asarray(rows)[data.index]).groupby(["USUBJID", "month"])["_row"].min()
+    )
+    visit_rows = first_row.reindex(
+        pd.MultiIndex.from_frame(wide[["subject_id", "month"]])
+    ).to_numpy()
+    return wide, visit_rows, concat_problems(problems)

@@ -1,0 +1,202 @@
+"""``Study``: the four tables of the data standard, their metadata and (for synthetic data) the truth."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from acne_outcomes import standard
+
+
+def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the standard's columns, in order, with the standard's dtypes.
+
+    Optional columns (``optionalColumn`` in the descriptor) that are absent are added as
+    missing values. Values are converted, never silently dropped: a value that does not fit
+    its dtype raises (``load_study`` validates before conforming, so users see a problem
+    report instead).
+
+    Examples
+    --------
+    >>> frame = conform("subjects", pd.DataFrame({
+    ...     "subject_id": ["S001"], "arm": ["comparator"], "site": ["A"], "age": [19],
+    ...     "sex": ["male"], "fitzpatrick": ["IV"], "weight_kg": [70.0], "baseline_iga": [3],
+    ...     "randomisation_day": [0]}))
+    >>> str(frame["fitzpatrick"].dtype), str(frame["age"].dtype)
+    ('category', 'Int64')
+    """
+    dtypes = standard.pandas_dtypes(table)
+    columns = {}
+    for name, dtype in dtypes.items():
+        if name in frame.columns:
+            column = frame[name]
+        else:
+            column = pd.Series(pd.NA, index=frame.index, dtype="object")
+        columns[name] = _cast(column, dtype)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(frame)))
+
+
+def _cast(column: pd.Series, dtype) -> pd.Series:
+    column = column.reset_index(drop=True)
+    if isinstance(dtype, pd.CategoricalDtype):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        if all(isinstance(value, int) for value in dtype.categories):
+            column = _to_number(column)
+        return pd.Series(pd.Categorical(column, dtype=dtype))
+    if dtype in ("Int64", "float64"):
+        return _to_number(column).astype(dtype)
+    if dtype == "boolean" and not pd.api.types.is_bool_dtype(column.dtype):
+        column = column.map(_parse_boolean, na_action="ignore")
+    return column.astype(dtype)
+
+
+def _to_number(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.astype("float64") if column.dtype == "Int64" else column
+    return pd.to_numeric(column.astype(object).where(column.notna(), None))
+
+
+_TRUE = {"true", "True", "TRUE", "1", "yes", "Yes", "YES"}
+_FALSE = {"false", "False", "FALSE", "0", "no", "No", "NO"}
+
+
+def _parse_boolean(value):
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+@dataclass(eq=False)
+class Study:
+    """A validated longitudinal acne study: the four tables of the data standard.
+
+    Attributes
+    ----------
+    subjects, visits, adverse_events, labs : pandas.DataFrame
+        The tables, with exactly the standard's columns and dtypes (ordered categoricals
+        for ordinal scales, nullable ``Int64`` for counts).
+    metadata : dict
+        Provenance: ``source`` (where it was loaded from or ``"synthetic"``), scenario,
+        seed, parameters, and ``rows_loaded`` per table.
+    truth : dict or None
+        For synthetic studies, the true parameters and the true values of the estimands;
+        ``None`` for real data.
+
+    Build one with :func:`acne_outcomes.load_study`, ``simulate_study`` or
+    :meth:`Study.from_tables`; write it with :meth:`Study.save`.
+    """
+
+    subjects: pd.DataFrame
+    visits: pd.DataFrame
+    adverse_events: pd.DataFrame
+    labs: pd.DataFrame
+    metadata: dict[str, Any] = field(default_factory=dict)
+    truth: dict[str, Any] | None = None
+
+    @classmethod
+    def from_tables(
+        cls,
+        subjects: pd.DataFrame,
+        visits: pd.DataFrame,
+        adverse_events: pd.DataFrame | None = None,
+        labs: pd.DataFrame | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
+        truth: dict[str, Any] | None = None,
+    ) -> Study:
+        """Build a ``Study`` from DataFrames, conforming columns and dtypes to the standard.
+
+        Missing ``adverse_events`` or ``labs`` become empty tables. No validation is done
+        here: call :meth:`validate` (``load_study`` always validates).
+        """
+        tables = {"subjects": subjects, "visits": visits}
+        tables["adverse_events"] = adverse_events if adverse_events is not None else None
+        tables["labs"] = labs if labs is not None else None
+        conformed = {
+            name: conform(name, frame if frame is not None else _empty(name))
+            for name, frame in tables.items()
+        }
+        return cls(**conformed, metadata=dict(metadata or {}), truth=truth)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four tables by name, in the standard's order."""
+        return {name: getattr(self, name) for name in standard.TABLES}
+
+    @property
+    def n_subjects(self) -> int:
+        """Number of subjects."""
+        return len(self.subjects)
+
+    def validate(self) -> pd.DataFrame:
+        """Check the study against the data standard; return the problems (empty if valid)."""
+        from acne_outcomes.validate import validate_tables
+
+        return validate_tables(self.tables)
+
+    def save(self, path, format: str = "csv", *, overwrite: bool = False):
+        """Write the study as a data package folder that :func:`load_study` reads back identical.
+
+        See :func:`acne_outcomes.io.save_study`.
+        """
+        from acne_outcomes.io import save_study
+
+        return save_study(self, path, format=format, overwrite=overwrite)
+
+    def equals(self, other: Study) -> bool:
+        """Whether two studies have identical tables (values and dtypes), metadata and truth.
+
+        Provenance recorded at load time (``source``, ``checksums``, ``rows_loaded``) is not compared.
+        """
+        if not isinstance(other, Study):
+            return False
+        same_tables = all(
+            self.tables[name].equals(other.tables[name])
+            and self.tables[name].dtypes.equals(other.tables[name].dtypes)
+            for name in standard.TABLES
+        )
+        return (
+            same_tables
+            and _jsonable(_content(self.metadata)) == _jsonable(_content(other.metadata))
+            and _jsonable(self.truth) == _jsonable(other.truth)
+        )
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{name}={len(frame)}" for name, frame in self.tables.items())
+        source = self.metadata.get("source", "unknown source")
+        return f"<Study {source}: {counts}{'; with truth' if self.truth else ''}>"
+
+
+PROVENANCE_KEYS = ("source", "checksums", "rows_loaded")
+
+
+def _content(metadata: dict) -> dict:
+    return {key: value for key, value in metadata.items() if key not in PROVENANCE_KEYS}
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series([], dtype=object) for name in standard.field_names(table)})
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, sort_keys=True, default=_json_default))
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

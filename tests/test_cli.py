@@ -1,0 +1,38 @@
+"""The command line: help everywhere, one clear error line, tracebacks only with --debug."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from acne_outcomes.cli import main as cli
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"], ["dictionary", "--help"]])
+def test_help(argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli(argv)
+    assert exited.value.code == 0
+    assert "usage: acne-outcomes" in capsys.readouterr().out
+
+
+def test_errors_are_one_line_without_traceback_unless_debug(tmp_path, capsys):
+    missing = str(tmp_path / "missing")
+    assert cli(["validate", missing]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0].startswith("error: cannot read the input:")
+    assert "Traceback" not in err
+    assert cli(["--debug", "validate", missing]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_entry_point_is_installed(study_folder):
+    result = subprocess.run(
+        [sys.executable, "-m", "acne_outcomes.cli", "validate", str(study_folder)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("VALID")
