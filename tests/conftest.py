@@ -9,6 +9,11 @@ import pandas as pd
 import pytest
 
 
+# tests/reference/ holds the scripts that produced the reference values (some need R); they are
+# kept beside the values, not collected as tests or doctests.
+collect_ignore_glob = ["reference/*"]
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
 

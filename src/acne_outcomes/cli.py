@@ -66,7 +66,42 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=VALUE",
         help="model parameter (JSON value), repeatable, e.g. --param pih_effect=0",
     )  # fmt: skip
+    report = commands.add_parser(
+        "report",
+        help="build the report from the notebooks",
+        description="Execute the notebooks (in parallel, fresh kernels) on a data package or a synthetic "
+        "scenario and write reports/: index.html, one page per notebook, figures, tables, manifest.json. "
+        "Incremental (only what changed runs) and atomic (a failure leaves the previous report).",
+    )
+    source = report.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, help="validated data package folder (real data)")
+    source.add_argument("--scenario", default="rct", help="synthetic scenario (default: rct)")
+    report.add_argument(
+        "--seed", type=int, default=0, help="seed of the synthetic study (default 0)"
+    )
+    report.add_argument("--n", type=int, default=None, help="subjects in the synthetic study")
+    report.add_argument("--out", type=Path, default=None, help="report folder (default: reports/)")
+    report.add_argument(
+        "--jobs", type=int, default=None, help="notebooks run at once (default: cores)"
+    )
+    report.add_argument(
+        "--public", action="store_true", help="suppress small cells, omit subject IDs"
+    )
+    report.add_argument("--notebooks", type=Path, default=None, help=argparse.SUPPRESS)
     return parser
+
+
+def _run_report(args) -> int:
+    from acne_outcomes import paths
+    from acne_outcomes.report import ReportConfig, build_report
+
+    config = ReportConfig(
+        data=args.data, scenario=args.scenario, seed=args.seed, n_subjects=args.n,
+        out=args.out or paths.REPORTS_DIR, jobs=args.jobs, public=args.public,
+        notebooks=args.notebooks or paths.NOTEBOOKS_DIR,
+    )  # fmt: skip
+    build_report(config)
+    return EXIT_OK
 
 
 def _run_validate(args) -> int:
@@ -126,9 +161,25 @@ def main(argv: list[str] | None = None) -> int:
     from acne_outcomes.io import StudyReadError
 
     args = _parser().parse_args(argv)
-    runners = {"validate": _run_validate, "dictionary": _run_dictionary, "simulate": _run_simulate}
+    from acne_outcomes.report import ReportBuildError
+    from acne_outcomes.validate import StudyValidationError, format_problems
+
+    runners = {
+        "validate": _run_validate,
+        "dictionary": _run_dictionary,
+        "simulate": _run_simulate,
+        "report": _run_report,
+    }
     try:
         return runners[args.command](args)
+    except ReportBuildError as error:
+        _report(args, error, "the report build failed")
+        return EXIT_INVALID
+    except StudyValidationError as error:
+        _report(
+            args, f"{error.source} is not valid:\n{format_problems(error.problems)}", "bad data"
+        )
+        return EXIT_INVALID
     except (StudyReadError, OSError) as error:
         _report(args, error, "cannot read the input")
         return EXIT_UNREADABLE

@@ -104,6 +104,7 @@ def to_html() -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{escape(package['title'])} — data dictionary</title>",
+        '<link rel="icon" href="data:,">',
         "<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem}"
         "table{border-collapse:collapse;width:100%;margin-bottom:2rem}"
         "th,td{border:1px solid #ccc;padding:.3rem .5rem;vertical-align:top;text-align:left}"
