@@ -4,7 +4,6 @@ incremental rebuilds, atomic failure, manifest and HTML pages."""
 from __future__ import annotations
 
 import json
-import time
 
 import nbformat
 import pytest
@@ -82,11 +81,9 @@ def test_build_incremental_and_atomic(project):
     }
     assert written["packages"]["pandas"]
 
-    # nothing changed: nothing runs, and it is quick
+    # nothing changed: nothing runs (its time is measured by make bench, not here)
     before = tree_digest(out)
-    started = time.perf_counter()
     build_report(project, progress=False)
-    assert time.perf_counter() - started < 3
     assert tree_digest(out) == before
 
     # one notebook changed: only it runs
