@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-
 # tests/reference/ holds the scripts that produced the reference values (some need R); they are
 # kept beside the values, not collected as tests or doctests.
 collect_ignore_glob = ["reference/*"]

@@ -1,0 +1,270 @@
+"""The house style of every figure, and deterministic saving.
+
+One palette (Okabe & Ito 2008, safe for the common colour-vision deficiencies), one colour per
+arm everywhere (:data:`ARM_COLOURS`, :func:`arm_colour`), an ordered sequential palette for
+Fitzpatrick skin-phototype groups and ordinal grades, matplotlib settings readable at journal
+column widths (:data:`HOUSE_RC`, :func:`house_style`, :func:`figure`) and :func:`save_figure`,
+which writes PNG, SVG and PDF whose bytes depend only on the figure (no dates, no version
+strings, fixed SVG ids, fixed resolution).
+
+Examples
+--------
+>>> arm_colour("isotretinoin") == ARM_COLOURS["isotretinoin"]
+True
+>>> fig, ax = figure("single")
+>>> [round(float(size), 2) for size in fig.get_size_inches()]
+[3.5, 2.63]
+>>> import matplotlib.pyplot as plt
+>>> plt.close(fig)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+#: Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), black omitted.
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+#: The colour of each arm of the standard, the same in every figure.
+ARM_COLOURS = {
+    "isotretinoin": OKABE_ITO["vermillion"],
+    "comparator": OKABE_ITO["blue"],
+}
+
+#: Colours for arms not in :data:`ARM_COLOURS`, chosen by a stable hash of the arm name.
+FALLBACK_ARM_COLOURS = (
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["grey"],
+)
+
+#: Fitzpatrick skin phototypes, in order.
+FITZPATRICK_TYPES = ("I", "II", "III", "IV", "V", "VI")
+
+#: Sequential colour map for ordered groups (Fitzpatrick types) and ordinal grades.
+SEQUENTIAL_CMAP = "YlOrBr"
+
+#: Journal column widths in inches: single 89 mm, double 183 mm.
+WIDTHS = {"single": 89 / 25.4, "double": 183 / 25.4}
+
+#: Resolution of raster output (PNG), dots per inch.
+DPI = 300
+
+#: Formats written by :func:`save_figure`.
+FORMATS = ("png", "svg", "pdf")
+
+#: The matplotlib settings of the house style (8 pt text, readable at 89 mm width).
+HOUSE_RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "legend.title_fontsize": 7,
+    "legend.frameon": False,
+    "figure.titlesize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "axes.grid": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.5,
+    "axes.axisbelow": True,
+    "axes.prop_cycle": mpl.cycler(color=list(ARM_COLOURS.values()) + list(FALLBACK_ARM_COLOURS)),
+    "lines.linewidth": 1.2,
+    "lines.markersize": 4,
+    "xtick.major.width": 0.8,
+    "ytick.major.width": 0.8,
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "savefig.dpi": DPI,
+    "svg.hashsalt": "acne-outcomes",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+}
+
+#: Metadata per format: no dates and no software version strings (byte-stable output).
+SAVE_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None},
+}
+
+
+def arm_colour(name: object) -> str:
+    """Return the colour of an arm: :data:`ARM_COLOURS` or a stable fallback colour.
+
+    Unknown arm names get a colour from :data:`FALLBACK_ARM_COLOURS` chosen by the CRC-32 of
+    the name, so the same name has the same colour in every figure and every session.
+
+    Examples
+    --------
+    >>> arm_colour("comparator")
+    '#0072B2'
+    >>> arm_colour("placebo") == arm_colour("placebo")
+    True
+    """
+    key = str(name)
+    if key in ARM_COLOURS:
+        return ARM_COLOURS[key]
+    return FALLBACK_ARM_COLOURS[zlib.crc32(key.encode("utf-8")) % len(FALLBACK_ARM_COLOURS)]
+
+
+def sequential_colours(count: int, *, low: float = 0.4, high: float = 1.0) -> list[str]:
+    """Return ``count`` ordered colours (light to dark) from :data:`SEQUENTIAL_CMAP`.
+
+    ``low`` and ``high`` are the positions (0–1) of the first and last colour in the map; the
+    default starts at a mid tone, dark enough for lines on white.
+
+    Examples
+    --------
+    >>> sequential_colours(3)
+    ['#febb47', '#d85a09', '#662506']
+    """
+    if count < 1:
+        raise ValueError(f"count must be at least 1; got {count!r}")
+    cmap = mpl.colormaps[SEQUENTIAL_CMAP]
+    if count == 1:
+        return [to_hex(cmap((low + high) / 2))]
+    step = (high - low) / (count - 1)
+    return [to_hex(cmap(low + step * index)) for index in range(count)]
+
+
+#: One colour per Fitzpatrick type, light (I) to dark (VI).
+FITZPATRICK_COLOURS = dict(zip(FITZPATRICK_TYPES, sequential_colours(6), strict=True))
+
+
+def group_colours(levels: Sequence[object]) -> dict[object, str]:
+    """Map ordered group levels (e.g. ``I–II, III, IV, V–VI``) to sequential colours.
+
+    Single Fitzpatrick types keep their colour of :data:`FITZPATRICK_COLOURS` when every
+    level is one; any other set of levels is spread over the sequential palette in order.
+
+    Examples
+    --------
+    >>> group_colours(["II", "IV"]) == {"II": FITZPATRICK_COLOURS["II"],
+    ...                                 "IV": FITZPATRICK_COLOURS["IV"]}
+    True
+    >>> len(group_colours(["I–II", "III", "IV", "V–VI"]))
+    4
+    """
+    levels = list(levels)
+    if levels and all(str(level) in FITZPATRICK_COLOURS for level in levels):
+        return {level: FITZPATRICK_COLOURS[str(level)] for level in levels}
+    return dict(zip(levels, sequential_colours(len(levels)), strict=True))
+
+
+@contextlib.contextmanager
+def house_style() -> Iterator[None]:
+    """Apply :data:`HOUSE_RC` inside a ``with`` block (``matplotlib.rc_context``)."""
+    with mpl.rc_context(HOUSE_RC):
+        yield
+
+
+def figure(width: str = "single", height: float | None = None) -> tuple[Figure, Axes]:
+    """Create a figure in house style at a journal width; return ``(fig, ax)``.
+
+    Parameters
+    ----------
+    width : {"single", "double"}, default "single"
+        Single column (89 mm ≈ 3.5 in) or double column (183 mm ≈ 7.2 in).
+    height : float, optional
+        Height in inches; default 3/4 of the single width (≈ 2.6 in) for single and
+        1/2 of the double width (≈ 3.6 in) for double.
+    """
+    if width not in WIDTHS:
+        raise ValueError(f"width={width!r} is not allowed; allowed: {list(WIDTHS)}")
+    if height is None:
+        height = WIDTHS[width] * (0.75 if width == "single" else 0.5)
+    if not height > 0:
+        raise ValueError(f"height must be a positive number of inches; got {height!r}")
+    with house_style():
+        fig, ax = plt.subplots(figsize=(WIDTHS[width], float(height)))
+    return fig, ax
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ValueError(
+            f"name must be a file stem of letters, digits, '_', '-', '.' (no folders); got {name!r}"
+        )
+    if name.lower().endswith(tuple(f".{fmt}" for fmt in FORMATS)):
+        raise ValueError(f"name is a stem without a format suffix; got {name!r}")
+    return name
+
+
+def save_figure(
+    fig: Figure, name: str, folder: str | os.PathLike, *, formats: Sequence[str] = FORMATS
+) -> list[Path]:
+    """Write ``fig`` as ``folder/name.png``, ``.svg`` and ``.pdf`` with byte-stable content.
+
+    Parameters
+    ----------
+    fig : Figure
+    name : str
+        File stem (no folder, no suffix).
+    folder : path
+        Output folder, created if needed.
+    formats : sequence of {"png", "svg", "pdf"}, default all three
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats``.
+
+    Notes
+    -----
+    The same figure gives the same bytes in any process: PNG without the ``Software`` text
+    chunk (it carries the matplotlib version), SVG without ``dc:date``/creator and with the
+    fixed ``svg.hashsalt`` of :data:`HOUSE_RC` (element ids are hashes salted with it), PDF
+    without ``CreationDate``/``ModDate``/``Creator``/``Producer``; fonts are the DejaVu Sans
+    bundled with matplotlib and raster resolution is :data:`DPI`. Each file is written to a
+    temporary file in ``folder`` and then renamed, so an interrupted save leaves the previous
+    file intact.
+    """
+    _check_name(name)
+    unknown = [fmt for fmt in formats if fmt not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"formats {list(formats)!r} not allowed; allowed: {list(FORMATS)}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    with mpl.rc_context({"svg.hashsalt": HOUSE_RC["svg.hashsalt"], "pdf.fonttype": 42}):
+        for fmt in formats:
+            target = folder / f"{name}.{fmt}"
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=f".{fmt}")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    fig.savefig(stream, format=fmt, dpi=DPI, metadata=SAVE_METADATA[fmt])
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            written.append(target)
+    return written
