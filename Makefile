@@ -5,6 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?= 2
+# One BLAS thread per process: the work is parallel across processes (notebooks, replicates),
+# and multi-threaded BLAS on small matrices was measured far slower on 2 cores.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: help env report test test-fast lint format bench lab data dictionary lock clean
 

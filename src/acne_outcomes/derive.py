@@ -1,0 +1,485 @@
+"""Derived outcomes: change from baseline, percent change, responders and time-to-event.
+
+Every derivation accounts for every row it receives. Each public derivation returns a
+:class:`Derived` pair ``(data, exclusions)``:
+
+``data``
+    the derived rows that can be analysed;
+``exclusions``
+    one row per input unit that was *not* carried into ``data``, with three columns: the
+    subject and visit columns (named as in the input; the visit is missing for subject-level
+    exclusions) and ``reason`` (a human-readable string, one of the ``REASON_*`` constants or
+    a reason documented by the derivation).
+
+For visit-level derivations (change, percent change, responders, IGA success) the unit is a
+visit row: ``len(data) + len(exclusions) == len(visits)``. For time-to-event derivations the
+unit is a subject: ``len(data) + len(exclusions) == number of subjects in the input``.
+The baseline row of each subject is the reference value, not a change, so it is listed in
+``exclusions`` with the reason :data:`REASON_BASELINE_ROW` — a CONSORT-style flow can
+separate it from genuine losses by that reason.
+
+The module also holds the small argument checks shared by :mod:`acne_outcomes.stats`
+(``require_columns``, ``check_ci_level``, ``check_choice``, ``resolve_arms``), so every
+helper raises the same ``ValueError`` messages naming the allowed values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+REASON_BASELINE_ROW = "baseline visit (reference value, not a change)"
+REASON_OUTCOME_MISSING = "outcome missing"
+REASON_NO_BASELINE = "no baseline value"
+REASON_BASELINE_ZERO = "baseline is 0: percent change undefined"
+
+
+class Derived(NamedTuple):
+    """A derived frame and the rows (or subjects) excluded from it, with reasons."""
+
+    data: pd.DataFrame
+    exclusions: pd.DataFrame
+
+
+def require_columns(data: pd.DataFrame, **columns: str | None) -> None:
+    """Raise ``ValueError`` unless every named column (keyword → column name) is in ``data``.
+
+    ``None`` values are skipped (optional columns).
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), outcome="a")
+    >>> require_columns(pd.DataFrame({"a": [1]}), outcome="b")
+    Traceback (most recent call last):
+    ...
+    ValueError: outcome='b' is not a column of the data; allowed: ['a']
+    """
+    for keyword, name in columns.items():
+        if name is not None and name not in data.columns:
+            raise ValueError(
+                f"{keyword}={name!r} is not a column of the data; allowed: {list(data.columns)}"
+            )
+
+
+def check_ci_level(ci_level: float) -> float:
+    """Return ``ci_level`` as a float, or raise ``ValueError`` unless 0 < ci_level < 1.
+
+    Examples
+    --------
+    >>> check_ci_level(0.9)
+    0.9
+    """
+    if not isinstance(ci_level, (int, float)) or not 0.0 < float(ci_level) < 1.0:
+        raise ValueError(f"ci_level must be a number in the open interval (0, 1); got {ci_level!r}")
+    return float(ci_level)
+
+
+def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
+    """Raise ``ValueError`` naming the allowed values unless ``value`` is one of them.
+
+    Examples
+    --------
+    >>> check_choice("family", "gamma", ["negbin", "poisson"])
+    Traceback (most recent call last):
+    ...
+    ValueError: family='gamma' is not allowed; allowed: ['negbin', 'poisson']
+    """
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r} is not allowed; allowed: {list(allowed)}")
+
+
+def resolve_arms(arms: pd.Series, reference: object | None) -> tuple[object, list[object]]:
+    """Return ``(reference, other_arms)`` for the arms present in ``arms``.
+
+    The default reference (``None``) is the first arm in sorted order (for a categorical,
+    the first category present), e.g. ``"comparator"`` before ``"isotretinoin"``.
+
+    Examples
+    --------
+    >>> resolve_arms(pd.Series(["isotretinoin", "comparator"]), None)
+    ('comparator', ['isotretinoin'])
+    """
+    if isinstance(arms.dtype, pd.CategoricalDtype):
+        present = [level for level in arms.cat.categories if (arms == level).any()]
+    else:
+        present = sorted(arms.dropna().unique().tolist())
+    if len(present) < 2:
+        raise ValueError(f"need at least two arms to compare; present: {present}")
+    if reference is None:
+        reference = present[0]
+    check_choice("reference", reference, present)
+    return reference, [level for level in present if level != reference]
+
+
+def as_grade(values: pd.Series) -> pd.Series:
+    """Ordered grades as nullable floats: a categorical's codes, otherwise its numbers.
+
+    Categories are assumed to be in grade order starting at 0 (IGA 0–4, Goodman & Baron 0–4).
+
+    Examples
+    --------
+    >>> as_grade(pd.Series(pd.Categorical([2, None, 0], categories=[0, 1, 2]))).tolist()
+    [2.0, nan, 0.0]
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.astype("float64")
+        return codes.where(codes >= 0)
+    return pd.to_numeric(values, errors="raise").astype("float64")
+
+
+def _exclusions(frame: pd.DataFrame, subject: str, visit: str | None, reason) -> pd.DataFrame:
+    out = pd.DataFrame({subject: frame[subject].to_numpy()})
+    out[visit or "visit"] = frame[visit].to_numpy() if visit is not None else np.nan
+    out["reason"] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)
+    return out.astype({"reason": "string"})
+
+
+def _empty_exclusions(subject: str, visit: str) -> pd.DataFrame:
+    return pd.DataFrame({subject: [], visit: [], "reason": pd.Series([], dtype="string")})
+
+
+def _with_baseline(
+    visits: pd.DataFrame, *, subject: str, visit: str, outcome: str, baseline_visit: object
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Post-baseline rows with a ``baseline`` column, plus the exclusions so far."""
+    require_columns(visits, subject=subject, visit=visit, outcome=outcome)
+    at_baseline = visits[visit] == baseline_visit
+    baseline_rows = visits.loc[at_baseline, [subject, outcome]].dropna(subset=[outcome])
+    if baseline_rows[subject].duplicated().any():
+        raise ValueError(f"more than one baseline row ({visit}={baseline_visit!r}) for a subject")
+    baseline_values = baseline_rows.set_index(subject)[outcome].astype("float64")
+    rows = visits.loc[~at_baseline].copy()
+    rows["baseline"] = rows[subject].map(baseline_values).astype("float64")
+    missing_outcome = rows[outcome].isna()
+    missing_baseline = ~missing_outcome & rows["baseline"].isna()
+    excluded = [
+        _exclusions(visits.loc[at_baseline], subject, visit, REASON_BASELINE_ROW),
+        _exclusions(rows.loc[missing_outcome], subject, visit, REASON_OUTCOME_MISSING),
+        _exclusions(rows.loc[missing_baseline], subject, visit, REASON_NO_BASELINE),
+    ]
+    kept = rows.loc[~missing_outcome & ~missing_baseline]
+    return kept, excluded
+
+
+def change_from_baseline(
+    visits: pd.DataFrame, *, subject: str, visit: str, outcome: str, baseline_visit: object = 0
+) -> Derived:
+    """Absolute change from baseline of one outcome, per post-baseline visit.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        Long data, one row per subject × visit.
+    subject, visit, outcome : str
+        Column names of the subject identifier, the scheduled visit and the outcome.
+    baseline_visit : scalar, default 0
+        Value of ``visit`` that marks the baseline row.
+
+    Returns
+    -------
+    Derived
+        ``data``: the post-baseline rows of ``visits`` (all their columns) plus ``baseline``
+        (the subject's value at ``baseline_visit``) and ``change`` (value − baseline).
+        ``exclusions``: baseline rows, rows with a missing outcome and rows of subjects
+        without a baseline value, each with its reason.
+
+    Notes
+    -----
+    ``change = y_visit − y_baseline``; negative is improvement for lesion counts and grades.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1, 1, 2, 2], "month": [0, 3, 0, 3],
+    ...                        "inflammatory_lesions": [20, 5, 10, None]})
+    >>> derived = change_from_baseline(visits, subject="subject_id", visit="month",
+    ...                                outcome="inflammatory_lesions")
+    >>> derived.data["change"].tolist()
+    [-15.0]
+    >>> derived.exclusions["reason"].value_counts().to_dict()
+    {'baseline visit (reference value, not a change)': 2, 'outcome missing': 1}
+    """
+    kept, excluded = _with_baseline(
+        visits, subject=subject, visit=visit, outcome=outcome, baseline_visit=baseline_visit
+    )
+    kept["change"] = kept[outcome].astype("float64") - kept["baseline"]
+    return Derived(kept.reset_index(drop=True), pd.concat(excluded, ignore_index=True))
+
+
+def percent_change_from_baseline(
+    visits: pd.DataFrame, *, subject: str, visit: str, outcome: str, baseline_visit: object = 0
+) -> Derived:
+    """Percent change from baseline, ``100 · (y − y₀) / y₀``, per post-baseline visit.
+
+    Parameters are as in :func:`change_from_baseline`.
+
+    Returns
+    -------
+    Derived
+        ``data``: post-baseline rows plus ``baseline`` and ``percent_change``
+        (−100 = cleared, 0 = unchanged, > 0 = worse). ``exclusions`` as in
+        :func:`change_from_baseline`, plus rows whose baseline is 0 (percent change undefined).
+
+    Notes
+    -----
+    ``percent_change = 100 · (y_visit − y_baseline) / y_baseline``, undefined when
+    ``y_baseline = 0``; such rows are excluded, never imputed.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1, 1, 2, 2], "month": [0, 3, 0, 3],
+    ...                        "inflammatory_lesions": [20, 5, 0, 1]})
+    >>> derived = percent_change_from_baseline(visits, subject="subject_id", visit="month",
+    ...                                        outcome="inflammatory_lesions")
+    >>> derived.data["percent_change"].tolist()
+    [-75.0]
+    >>> len(derived.data) + len(derived.exclusions) == len(visits)
+    True
+    """
+    kept, excluded = _with_baseline(
+        visits, subject=subject, visit=visit, outcome=outcome, baseline_visit=baseline_visit
+    )
+    zero = kept["baseline"] == 0
+    excluded.append(_exclusions(kept.loc[zero], subject, visit, REASON_BASELINE_ZERO))
+    kept = kept.loc[~zero].copy()
+    kept["percent_change"] = 100.0 * (kept[outcome].astype("float64") - kept["baseline"])
+    kept["percent_change"] /= kept["baseline"]
+    return Derived(kept.reset_index(drop=True), pd.concat(excluded, ignore_index=True))
+
+
+def responders(
+    visits: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    outcome: str,
+    reductions: Iterable[float] = (50, 75, 90),
+    baseline_visit: object = 0,
+) -> Derived:
+    """Responder flags: at least ``r`` % reduction from baseline, for each ``r`` in ``reductions``.
+
+    Returns
+    -------
+    Derived
+        ``data``: the rows of :func:`percent_change_from_baseline` plus one boolean column
+        ``responder_<r>`` per reduction (e.g. ``responder_50``), true when
+        ``percent_change ≤ −r``. ``exclusions`` as in :func:`percent_change_from_baseline`
+        (subjects with a baseline of 0 cannot be classified).
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1, 1, 2, 2], "month": [0, 6, 0, 6],
+    ...                        "inflammatory_lesions": [20, 4, 10, 6]})
+    >>> derived = responders(visits, subject="subject_id", visit="month",
+    ...                      outcome="inflammatory_lesions", reductions=(50, 75))
+    >>> derived.data[["responder_50", "responder_75"]].values.tolist()
+    [[True, True], [False, False]]
+    """
+    derived = percent_change_from_baseline(
+        visits, subject=subject, visit=visit, outcome=outcome, baseline_visit=baseline_visit
+    )
+    data = derived.data
+    for reduction in reductions:
+        if not 0 < reduction <= 100:
+            raise ValueError(f"reductions must lie in (0, 100]; got {reduction!r}")
+        data[f"responder_{reduction:g}"] = data["percent_change"] <= -float(reduction)
+    return Derived(data, derived.exclusions)
+
+
+def iga_success(
+    visits: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    iga: str,
+    success_max: int = 1,
+    min_improvement: int = 2,
+    baseline_visit: object = 0,
+) -> Derived:
+    """IGA success: grade ≤ ``success_max`` (clear/almost clear) and ≥ ``min_improvement`` better.
+
+    Returns
+    -------
+    Derived
+        ``data``: post-baseline rows plus ``baseline`` (baseline grade), ``change`` (grade
+        change) and boolean ``iga_success``. ``exclusions`` as in :func:`change_from_baseline`.
+
+    Notes
+    -----
+    ``iga_success = (IGA_visit ≤ 1) and (IGA_baseline − IGA_visit ≥ 2)`` with the default
+    arguments (FDA acne guidance 2018). An ordered categorical IGA is read by its codes.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1, 1, 2, 2], "month": [0, 12, 0, 12],
+    ...                        "iga": [3, 1, 2, 1]})
+    >>> iga_success(visits, subject="subject_id", visit="month", iga="iga").data[
+    ...     "iga_success"].tolist()
+    [True, False]
+    """
+    require_columns(visits, iga=iga)
+    graded = visits.assign(**{iga: as_grade(visits[iga])})
+    derived = change_from_baseline(
+        graded, subject=subject, visit=visit, outcome=iga, baseline_visit=baseline_visit
+    )
+    data = derived.data
+    data["iga_success"] = (data[iga] <= success_max) & (-data["change"] >= min_improvement)
+    return Derived(data, derived.exclusions)
+
+
+def _first_event(rows: pd.DataFrame, *, subject: str, day: str, event: pd.Series) -> pd.DataFrame:
+    """Per subject: time of the first row with ``event``, else the last row's time (censored)."""
+    rows = rows.assign(_event=event.to_numpy()).sort_values([subject, day], kind="stable")
+    first = rows.loc[rows["_event"]].groupby(subject, sort=True)[day].min()
+    last = rows.groupby(subject, sort=True)[day].max()
+    out = pd.DataFrame({subject: last.index})
+    out["event"] = out[subject].isin(first.index)
+    out["time"] = np.where(
+        out["event"], out[subject].map(first).to_numpy(dtype=float), last.to_numpy(dtype=float)
+    )
+    return out
+
+
+def time_to_clearance(
+    visits: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    day: str,
+    outcome: str,
+    clear_at: float = 0,
+    baseline_visit: object = 0,
+) -> Derived:
+    """Time to clearance: first post-baseline visit with ``outcome ≤ clear_at``.
+
+    Use ``outcome="inflammatory_lesions"`` (0 lesions) or ``outcome="iga"`` (IGA 0); an
+    ordered categorical is read by its codes.
+
+    Returns
+    -------
+    Derived
+        ``data``: one row per subject with ``time`` (study day of the first clear visit, or of
+        the last observed post-baseline visit when censored) and ``event`` (True = cleared,
+        False = censored). ``exclusions`` (subject level, visit missing): subjects already
+        clear at baseline, and subjects with no observed post-baseline value.
+
+    Notes
+    -----
+    Clearance is only seen at visits, so the true time lies between the previous visit and
+    the visit of detection (interval censored); ``time`` is the visit day, as is usual in
+    trial reports. Time origin is study day 0.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1, 1, 1, 2, 2], "month": [0, 3, 6, 0, 3],
+    ...                        "study_day": [0, 91, 182, 0, 90],
+    ...                        "inflammatory_lesions": [12, 0, 0, 9, 4]})
+    >>> time_to_clearance(visits, subject="subject_id", visit="month", day="study_day",
+    ...                   outcome="inflammatory_lesions").data.values.tolist()
+    [[1, True, 91.0], [2, False, 90.0]]
+    """
+    require_columns(visits, subject=subject, visit=visit, day=day, outcome=outcome)
+    values = as_grade(visits[outcome])
+    at_baseline = visits[visit] == baseline_visit
+    clear_baseline = set(visits.loc[at_baseline & (values <= clear_at), subject])
+    observed = ~at_baseline & values.notna() & visits[day].notna()
+    rows = visits.loc[observed & ~visits[subject].isin(clear_baseline), [subject, day]]
+    data = _first_event(rows, subject=subject, day=day, event=values[rows.index] <= clear_at)
+    all_subjects = pd.Index(visits[subject].unique())
+    unobserved = all_subjects.difference(data[subject]).difference(list(clear_baseline))
+    excluded = pd.DataFrame({subject: list(clear_baseline) + list(unobserved)})
+    excluded[visit] = np.nan
+    excluded["reason"] = ["clear at baseline"] * len(clear_baseline) + [
+        "no observed post-baseline value"
+    ] * len(unobserved)
+    return Derived(data, excluded.astype({"reason": "string"}))
+
+
+def time_to_relapse(
+    visits: pd.DataFrame,
+    subjects: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    day: str,
+    outcome: str,
+    end_of_treatment: str,
+    fraction_of_baseline: float | None = 0.5,
+    at_least: float | None = None,
+    baseline_visit: object = 0,
+) -> Derived:
+    """Time from end of treatment to relapse.
+
+    Relapse is the first visit strictly after the subject's end-of-treatment day at which
+    either ``outcome ≥ fraction_of_baseline × baseline`` (e.g. inflammatory lesions back to
+    ≥ 50 % of baseline, the default) or, when ``at_least`` is given instead,
+    ``outcome ≥ at_least`` (e.g. ``outcome="iga", at_least=3``). Give exactly one of the two.
+
+    Returns
+    -------
+    Derived
+        ``data``: one row per subject at risk, with ``time`` (days from end of treatment to
+        the relapse visit, or to the last post-treatment visit when censored) and ``event``.
+        ``exclusions`` (subject level): end-of-treatment day missing; no baseline value
+        (fraction rule); relapse criterion already met at the last visit on or before the end
+        of treatment (not in remission, so not at risk of relapse); no visit after the end of
+        treatment.
+
+    Notes
+    -----
+    A subject is at risk when the last observed value on or before the end-of-treatment
+    day does not meet the relapse criterion. Relapse is detected at visits only
+    (interval censored), as for :func:`time_to_clearance`.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1] * 4, "month": [0, 6, 9, 12],
+    ...                        "study_day": [0, 150, 270, 365],
+    ...                        "inflammatory_lesions": [20, 2, 6, 12]})
+    >>> subjects = pd.DataFrame({"subject_id": [1], "end_of_treatment_day": [150]})
+    >>> time_to_relapse(visits, subjects, subject="subject_id", visit="month",
+    ...                 day="study_day", outcome="inflammatory_lesions",
+    ...                 end_of_treatment="end_of_treatment_day").data.values.tolist()
+    [[1, True, 215.0]]
+    """
+    if (fraction_of_baseline is None) == (at_least is None):
+        raise ValueError("give exactly one of fraction_of_baseline= and at_least=")
+    require_columns(visits, subject=subject, visit=visit, day=day, outcome=outcome)
+    require_columns(subjects, subject=subject, end_of_treatment=end_of_treatment)
+    values = as_grade(visits[outcome])
+    frame = pd.DataFrame({subject: visits[subject], day: visits[day], "value": values})
+    frame["eot"] = frame[subject].map(subjects.set_index(subject)[end_of_treatment])
+    at_baseline = visits[visit] == baseline_visit
+    if at_least is not None:
+        frame["threshold"] = float(at_least)
+    else:
+        base = frame.loc[at_baseline].dropna(subset=["value"]).set_index(subject)["value"]
+        frame["threshold"] = fraction_of_baseline * frame[subject].map(base)
+    frame = frame.loc[~at_baseline]
+    eot_by_subject = subjects.drop_duplicates(subject).set_index(subject)[end_of_treatment]
+    no_base = frame.groupby(subject)["threshold"].first().isna()
+    usable = frame.dropna(subset=["value", day, "eot", "threshold"])
+    relapsed = usable["value"] >= usable["threshold"]
+    on_treatment = usable.loc[usable[day] <= usable["eot"]].sort_values([subject, day])
+    last_on = on_treatment.groupby(subject).tail(1)
+    not_remitted = set(last_on.loc[relapsed[last_on.index], subject])
+    after = usable.loc[(usable[day] > usable["eot"]) & ~usable[subject].isin(not_remitted)]
+    data = _first_event(after, subject=subject, day=day, event=relapsed[after.index])
+    data["time"] -= data[subject].map(usable.groupby(subject)["eot"].first()).to_numpy(float)
+    at_risk = set(data[subject])
+    reasons: dict[object, str] = {}
+    for subject_id in visits[subject].unique():
+        if pd.isna(eot_by_subject.get(subject_id, np.nan)):
+            reasons[subject_id] = "end-of-treatment day missing"
+        elif no_base.get(subject_id, False):
+            reasons[subject_id] = "no baseline value"
+        elif subject_id in not_remitted:
+            reasons[subject_id] = "relapse criterion met at end of treatment (not in remission)"
+        elif subject_id not in at_risk:
+            reasons[subject_id] = "no visit after end of treatment"
+    excluded = pd.DataFrame(
+        [(s, np.nan, r) for s, r in reasons.items() if r], columns=[subject, visit, "reason"]
+    )
+    return Derived(data, excluded.astype({"reason": "string"}))

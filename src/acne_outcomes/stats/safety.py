@@ -1,0 +1,344 @@
+"""Safety: adverse-event incidence, exposure-adjusted rates, lab shift tables, worst grade.
+
+* :func:`ae_incidence` — tidy estimates per term: proportion of subjects with ≥ 1 event per
+  arm, risk difference (Newcombe), exposure-adjusted incidence rate per 100 person-years.
+* :func:`ae_table` — the count table behind it (subjects with ≥ 1 event, n, %, events).
+* :func:`lab_shift_table` — baseline vs worst post-baseline category relative to the upper
+  limit of normal.
+* :func:`worst_grade_table` — subjects by their worst severity grade (0 = no event).
+
+Subjects come from the ``subjects`` table (the denominator: every randomised subject, with
+or without events); events whose subject is not in ``subjects`` raise ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+from acne_outcomes.derive import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.stats.tidy import estimate_frame
+
+ANY_EVENT = "any adverse event"
+DAYS_PER_YEAR = 365.25
+
+
+def _subjects_with_events(adverse_events, subjects, *, subject, arm, term):
+    require_columns(adverse_events, subject=subject, term=term)
+    require_columns(subjects, subject=subject, arm=arm)
+    unknown = set(adverse_events[subject]) - set(subjects[subject])
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} adverse-event subject(s) not in subjects, e.g. "
+            f"{sorted(map(str, unknown))[:3]}"
+        )
+    events = adverse_events[[subject, term]].merge(subjects[[subject, arm]], on=subject)
+    everything = events.assign(**{term: ANY_EVENT})
+    return pd.concat([everything, events], ignore_index=True)
+
+
+def ae_table(
+    adverse_events: pd.DataFrame, subjects: pd.DataFrame, *, subject: str, arm: str, term: str
+) -> pd.DataFrame:
+    """Adverse-event counts by term and arm, with a first row group for any event.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``term``, ``arm``, ``n_subjects`` (arm denominator), ``n_with_event``
+        (subjects with ≥ 1 event of the term), ``percent`` (100 · n_with_event /
+        n_subjects) and ``n_events`` (all events, repeats included). Every term × arm
+        combination appears, zeros included.
+
+    Examples
+    --------
+    >>> subjects = pd.DataFrame({"subject_id": [1, 2, 3, 4],
+    ...                          "arm": ["isotretinoin", "isotretinoin", "comparator", "comparator"]})
+    >>> events = pd.DataFrame({"subject_id": [1, 1, 3], "term": ["cheilitis", "cheilitis",
+    ...                                                           "headache"]})
+    >>> ae_table(events, subjects, subject="subject_id", arm="arm", term="term").values.tolist()[:2]
+    [['any adverse event', 'comparator', 2, 1, 50.0, 1], ['any adverse event', 'isotretinoin', 2, 1, 50.0, 2]]
+    """
+    events = _subjects_with_events(adverse_events, subjects, subject=subject, arm=arm, term=term)
+    denominators = subjects.groupby(arm, observed=True)[subject].nunique()
+    terms = [ANY_EVENT] + sorted(set(adverse_events[term].dropna()) - {ANY_EVENT})
+    grid = pd.MultiIndex.from_product([terms, denominators.index], names=["term", "arm"])
+    grouped = events.groupby([term, arm], observed=True)[subject]
+    table = pd.DataFrame({"n_with_event": grouped.nunique(), "n_events": grouped.size()})
+    table.index.names = ["term", "arm"]
+    table = table.reindex(grid, fill_value=0).reset_index()
+    table.insert(2, "n_subjects", table["arm"].map(denominators).to_numpy())
+    table.insert(4, "percent", 100.0 * table["n_with_event"] / table["n_subjects"])
+    return table[["term", "arm", "n_subjects", "n_with_event", "percent", "n_events"]]
+
+
+def ae_incidence(
+    adverse_events: pd.DataFrame,
+    subjects: pd.DataFrame,
+    *,
+    subject: str,
+    arm: str,
+    term: str,
+    exposure_days: str | None = None,
+    reference: object | None = None,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Incidence of adverse events by term and arm, with risk differences and rates.
+
+    Parameters
+    ----------
+    adverse_events : DataFrame
+        One row per event.
+    subjects : DataFrame
+        One row per subject (the denominator), with the arm and optionally exposure.
+    subject, arm, term : str
+        Column names (``term`` in ``adverse_events``, ``arm`` in ``subjects``).
+    exposure_days : str, optional
+        Column of ``subjects`` with days on treatment; adds exposure-adjusted rates.
+    reference : optional
+        Reference arm; default the first arm in sorted order (``"comparator"``).
+    ci_level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        Tidy estimate frame, ``outcome`` = the term (``"any adverse event"`` first). Per arm:
+        ``scale="proportion"`` (subjects with ≥ 1 event / subjects, Wilson CI, ``n`` = arm
+        size) and, with exposure, ``scale="incidence rate per 100 person-years"``
+        (exact Poisson CI). Per non-reference arm: ``scale="risk difference"`` (arm −
+        reference, Newcombe hybrid score CI, Pearson χ² p-value without correction).
+
+    Notes
+    -----
+    Exposure-adjusted incidence rate ``EAIR = 100 · x / (Σ exposure_days / 365.25)`` with
+    ``x`` subjects with ≥ 1 event and the exposure of every subject in the arm (the
+    denominator is not truncated at the first event); exact CI
+    ``[χ²_{α/2}(2x)/2, χ²_{1−α/2}(2x + 2)/2] / T`` (Garwood 1936).
+
+    Examples
+    --------
+    >>> subjects = pd.DataFrame({"subject_id": range(6), "arm": ["isotretinoin"] * 3
+    ...                          + ["comparator"] * 3, "exposure": [150] * 6})
+    >>> events = pd.DataFrame({"subject_id": [0, 1, 3], "term": ["cheilitis"] * 3})
+    >>> fit = ae_incidence(events, subjects, subject="subject_id", arm="arm", term="term",
+    ...                    exposure_days="exposure")
+    >>> fit.loc[fit["scale"] == "risk difference", ["outcome", "estimate"]].round(3).values.tolist()
+    [['any adverse event', 0.333], ['cheilitis', 0.333]]
+    """
+    ci_level = check_ci_level(ci_level)
+    require_columns(subjects, exposure_days=exposure_days)
+    table = ae_table(adverse_events, subjects, subject=subject, arm=arm, term=term)
+    reference, treated = resolve_arms(subjects[arm], reference)
+    exposure = None
+    if exposure_days is not None:
+        exposure = subjects.groupby(arm, observed=True)[exposure_days].sum() / DAYS_PER_YEAR
+    rows = []
+    for name, block in table.groupby("term", sort=False):
+        block = block.set_index("arm")
+        for level in [reference, *treated]:
+            x, n = int(block.loc[level, "n_with_event"]), int(block.loc[level, "n_subjects"])
+            low, high = proportion_confint(x, n, alpha=1 - ci_level, method="wilson")
+            rows.append(
+                {
+                    "outcome": name,
+                    "contrast": str(level),
+                    "estimate": x / n,
+                    "se": np.sqrt(x * (n - x) / n**3),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n": n,
+                    "method": "Wilson score interval",
+                    "scale": "proportion",
+                }
+            )
+            if exposure is not None:
+                rows.append(_rate_row(name, level, x, float(exposure[level]), n, ci_level))
+        for level in treated:
+            rows.append(_difference_row(name, block, level, reference, ci_level))
+    return estimate_frame({"visit": pd.NA, "ci_level": ci_level, **row} for row in rows)
+
+
+def _rate_row(name, level, events, person_years, n, ci_level):
+    tail = (1 - ci_level) / 2
+    low = scipy_stats.chi2.ppf(tail, 2 * events) / 2 if events else 0.0
+    high = scipy_stats.chi2.ppf(1 - tail, 2 * events + 2) / 2
+    return {
+        "outcome": name,
+        "contrast": str(level),
+        "estimate": 100 * events / person_years,
+        "se": 100 * np.sqrt(events) / person_years,
+        "ci_low": 100 * low / person_years,
+        "ci_high": 100 * high / person_years,
+        "n": n,
+        "method": f"exposure-adjusted ({person_years:.1f} person-years), exact Poisson CI",
+        "scale": "incidence rate per 100 person-years",
+    }
+
+
+def _difference_row(name, block, level, reference, ci_level):
+    x1, n1 = (float(block.loc[level, c]) for c in ("n_with_event", "n_subjects"))
+    x0, n0 = (float(block.loc[reference, c]) for c in ("n_with_event", "n_subjects"))
+    low, high = confint_proportions_2indep(
+        x1, n1, x0, n0, method="newcomb", compare="diff", alpha=1 - ci_level
+    )
+    table = np.array([[x1, n1 - x1], [x0, n0 - x0]])
+    p_value = np.nan
+    if (table.sum(axis=0) > 0).all():
+        p_value = scipy_stats.chi2_contingency(table, correction=False)[1]
+    return {
+        "outcome": name,
+        "contrast": f"{level} - {reference}",
+        "estimate": x1 / n1 - x0 / n0,
+        "se": np.sqrt(x1 * (n1 - x1) / n1**3 + x0 * (n0 - x0) / n0**3),
+        "ci_low": low,
+        "ci_high": high,
+        "p_value": p_value,
+        "n": int(n1 + n0),
+        "method": "Newcombe hybrid score",
+        "scale": "risk difference",
+    }
+
+
+def _uln_category(ratio: pd.Series, multiples: tuple[float, ...]) -> pd.Series:
+    labels = [f"<= {multiples[0]:g} x ULN"] + [
+        f"> {low:g} x ULN" if high is None else f"> {low:g}-{high:g} x ULN"
+        for low, high in zip(multiples, [*multiples[1:], None], strict=True)
+    ]
+    codes = np.searchsorted(np.asarray(multiples), ratio.to_numpy(float), side="left")
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=labels, ordered=True), index=ratio.index
+    )
+
+
+def lab_shift_table(
+    labs: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    test: str,
+    value: str,
+    upper_limit: str,
+    arm: str | None = None,
+    baseline_visit: object = 0,
+    multiples: tuple[float, ...] = (1.0,),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shift table: baseline category vs worst post-baseline category relative to the ULN.
+
+    Parameters
+    ----------
+    labs : DataFrame
+        Long labs, one row per subject × visit × test (merge the arm in to split by arm).
+    subject, visit, test, value, upper_limit : str
+        Column names; ``upper_limit`` holds the upper limit of normal (ULN) of that row.
+    arm : str, optional
+        Arm column in ``labs``.
+    baseline_visit : default 0
+    multiples : tuple of float, default (1.0,)
+        Increasing ULN multiples bounding the categories, e.g. ``(1, 3)`` for ALT/AST gives
+        "≤ 1 × ULN", "> 1–3 × ULN", "> 3 × ULN".
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The shift table, one row per test × arm × baseline category × worst category
+        (all combinations, zeros included), with ``n_subjects``; and the exclusions, one row
+        per subject × test with a ``reason`` (no ULN, i.e. a qualitative test such as
+        pregnancy; no baseline value; no post-baseline value).
+
+    Notes
+    -----
+    ``ratio = value / ULN`` per row; the worst post-baseline category is that of the largest
+    post-baseline ratio.
+
+    Examples
+    --------
+    >>> labs = pd.DataFrame({"subject_id": [1, 1, 1, 2, 2], "month": [0, 1, 3, 0, 1],
+    ...     "test": "alt", "value": [30, 70, 150, 20, 25], "uln": 40.0})
+    >>> table, excluded = lab_shift_table(labs, subject="subject_id", visit="month",
+    ...     test="test", value="value", upper_limit="uln", multiples=(1, 3))
+    >>> table.loc[table["n_subjects"] > 0, ["baseline", "worst_post_baseline",
+    ...                                      "n_subjects"]].values.tolist()
+    [['<= 1 x ULN', '<= 1 x ULN', 1], ['<= 1 x ULN', '> 3 x ULN', 1]]
+    """
+    require_columns(
+        labs, subject=subject, visit=visit, test=test, value=value, upper_limit=upper_limit, arm=arm
+    )
+    if list(multiples) != sorted(multiples) or not multiples:
+        raise ValueError(f"multiples must be a non-empty increasing sequence; got {multiples}")
+    keys = [test] + ([arm] if arm else []) + [subject]
+    frame = labs.loc[labs[value].notna()].copy()
+    frame["ratio"] = pd.to_numeric(frame[value]) / frame[upper_limit].astype("float64")
+    frame["post"] = frame[visit] != baseline_visit
+    usable = frame.loc[frame["ratio"].notna()]
+    baseline = usable.loc[~usable["post"]].groupby(keys, observed=True)["ratio"].max()
+    worst = usable.loc[usable["post"]].groupby(keys, observed=True)["ratio"].max()
+    both = pd.concat({"baseline": baseline, "worst": worst}, axis=1, join="inner")
+    categories = both.apply(lambda column: _uln_category(column, tuple(multiples)))
+    labels = categories["baseline"].cat.categories
+    everyone = labs.groupby(keys, observed=True).size().index
+    reasons = pd.Series("", index=everyone, dtype=object)
+    reasons[~everyone.isin(usable.set_index(keys).index)] = "no ULN or no value (qualitative test)"
+    reasons[(reasons == "") & ~everyone.isin(baseline.index)] = "no baseline value"
+    reasons[(reasons == "") & ~everyone.isin(worst.index)] = "no post-baseline value"
+    excluded = reasons[reasons != ""].rename("reason").reset_index()
+    groups = [test] + ([arm] if arm else [])
+    grid_levels = [sorted(labs[name].dropna().unique()) for name in groups] + [labels, labels]
+    grid = pd.MultiIndex.from_product(
+        grid_levels, names=[*groups, "baseline", "worst_post_baseline"]
+    )
+    counts = (
+        categories.reset_index()
+        .rename(columns={"worst": "worst_post_baseline"})
+        .groupby([*groups, "baseline", "worst_post_baseline"], observed=True)
+        .size()
+    )
+    table = counts.reindex(grid, fill_value=0).rename("n_subjects").reset_index()
+    table = table.astype({"baseline": "string", "worst_post_baseline": "string"})
+    return table, excluded.astype({"reason": "string"})
+
+
+def worst_grade_table(
+    adverse_events: pd.DataFrame,
+    subjects: pd.DataFrame,
+    *,
+    subject: str,
+    arm: str,
+    grade: str,
+    max_grade: int = 5,
+) -> pd.DataFrame:
+    """Subjects by their worst adverse-event severity grade, per arm.
+
+    Returns
+    -------
+    DataFrame
+        One row per arm × worst grade ``0..max_grade`` (0 = no adverse event) with
+        ``n_subjects`` and ``percent`` of the arm. Each subject is counted once.
+
+    Examples
+    --------
+    >>> subjects = pd.DataFrame({"subject_id": [1, 2, 3], "arm": ["a", "a", "b"]})
+    >>> events = pd.DataFrame({"subject_id": [1, 1], "severity_grade": [1, 3]})
+    >>> table = worst_grade_table(events, subjects, subject="subject_id", arm="arm",
+    ...                           grade="severity_grade", max_grade=3)
+    >>> table.loc[table["n_subjects"] > 0].values.tolist()
+    [['a', 0, 1, 50.0], ['a', 3, 1, 50.0], ['b', 0, 1, 100.0]]
+    """
+    require_columns(adverse_events, subject=subject, grade=grade)
+    require_columns(subjects, subject=subject, arm=arm)
+    grades = pd.to_numeric(adverse_events[grade])
+    if ((grades < 1) | (grades > max_grade)).any():
+        raise ValueError(f"grade={grade!r} values must lie in 1..{max_grade}")
+    worst = grades.groupby(adverse_events[subject]).max()
+    per_subject = subjects[[subject, arm]].drop_duplicates(subject)
+    per_subject["worst_grade"] = per_subject[subject].map(worst).fillna(0).astype(int)
+    grid = pd.MultiIndex.from_product(
+        [sorted(per_subject[arm].unique()), range(max_grade + 1)], names=["arm", "worst_grade"]
+    )
+    counts = per_subject.groupby([arm, "worst_grade"]).size()
+    counts.index.names = ["arm", "worst_grade"]
+    table = counts.reindex(grid, fill_value=0).rename("n_subjects").reset_index()
+    totals = table.groupby("arm")["n_subjects"].transform("sum")
+    table["percent"] = 100.0 * table["n_subjects"] / totals
+    return table

@@ -1,0 +1,230 @@
+"""Tests of acne_outcomes.stats.binary: Newcombe's table, R references, NNT, truth recovery."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats as scipy_stats
+
+from acne_outcomes.stats.binary import (
+    binary_comparison,
+    cmh_odds_ratio,
+    logistic_model,
+    nnt_interval,
+    nnt_label,
+)
+
+REFERENCE = Path(__file__).parents[1] / "reference" / "binary"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(REFERENCE / "binary_data.csv")
+
+
+@pytest.fixture(scope="module")
+def expected():
+    return pd.read_csv(REFERENCE / "expected_binary.csv").set_index("quantity")["value"]
+
+
+def _two_arms(events_1, n_1, events_0, n_0):
+    return pd.DataFrame(
+        {
+            "arm": ["isotretinoin"] * n_1 + ["comparator"] * n_0,
+            "y": [1] * events_1 + [0] * (n_1 - events_1) + [1] * events_0 + [0] * (n_0 - events_0),
+        }
+    )
+
+
+# Newcombe (1998) Stat Med 17:873-890, Table II, method 10 (score, no continuity correction),
+# examples (a), (c), (d), (f): published to 4 decimals.
+NEWCOMBE_TABLE_II = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((6, 7, 2, 7), (0.0582, 0.8062)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+]
+
+
+@pytest.mark.parametrize(("counts", "interval"), NEWCOMBE_TABLE_II)
+def test_risk_difference_matches_newcombe_table(counts, interval):
+    with pytest.warns(RuntimeWarning, match="zero cell") if 0 in counts else nullcontext():
+        fit = binary_comparison(_two_arms(*counts), outcome="y", arm="arm")
+    row = fit.loc[fit["scale"] == "risk difference"].iloc[0]
+    assert_allclose([row["ci_low"], row["ci_high"]], interval, atol=5e-5, rtol=0)
+    assert_allclose(row["estimate"], counts[0] / counts[1] - counts[2] / counts[3], rtol=1e-12)
+
+
+def test_binary_comparison_matches_r(data, expected):
+    fit = binary_comparison(data, outcome="success", arm="arm").set_index("scale")
+    proportions = fit.loc["proportion"].set_index("contrast")
+    assert_allclose(
+        proportions.loc["isotretinoin", ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+        expected[["p_iso", "p_iso_low", "p_iso_high"]],
+        rtol=1e-10,
+    )
+    assert_allclose(
+        proportions.loc["comparator", ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+        expected[["p_comp", "p_comp_low", "p_comp_high"]],
+        rtol=1e-10,
+    )
+    for scale, keys in [
+        ("risk difference", ["rd", "rd_low", "rd_high"]),
+        ("risk ratio", ["rr", "rr_low", "rr_high"]),
+        ("odds ratio", ["or", "or_low", "or_high"]),
+    ]:
+        assert_allclose(
+            fit.loc[scale, ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+            expected[keys],
+            rtol=1e-9,
+            err_msg=scale,
+        )
+    assert_allclose(fit.loc["risk difference", "p_value"], expected["chisq_p"], rtol=1e-9)
+    nnt = fit.loc["number needed to treat"]
+    assert_allclose(
+        nnt[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+        1 / expected[["rd", "rd_high", "rd_low"]].to_numpy(),
+        rtol=1e-9,
+    )
+    assert nnt["method"].startswith("NNTB 6.8 (95% CI NNTB 3.9 to 28.8)")
+
+
+def test_logistic_matches_r_glm(data, expected):
+    fit = logistic_model(data, outcome="success", arm="arm", baseline="baseline_iga")
+    row = fit.iloc[0]
+    assert_allclose(
+        row[["estimate", "ci_low", "ci_high", "p_value", "se"]].to_numpy(float),
+        expected[["glm_or", "glm_or_low", "glm_or_high", "glm_p", "glm_se"]],
+        rtol=1e-6,
+    )
+    assert fit.attrs["converged"] and not fit.attrs["separation"]
+
+
+def test_cmh_matches_r_mantelhaen(data, expected):
+    fit = cmh_odds_ratio(data, outcome="success", arm="arm", stratum="site")
+    assert_allclose(
+        fit.iloc[0][["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(float),
+        expected[["mh_or", "mh_low", "mh_high", "mh_p"]],
+        rtol=1e-8,
+    )
+    assert fit.attrs["n_strata"] == 4 and fit.attrs["n_strata_dropped"] == 0
+    assert 0 <= fit.attrs["breslow_day_p_value"] <= 1
+
+
+def test_nnt_through_infinity_and_harm():
+    assert nnt_interval(0.1, -0.05, 0.25) == (10.0, 4.0, -20.0)
+    assert nnt_label(*nnt_interval(0.1, -0.05, 0.25)) == (
+        "NNTB 10.0 (95% CI NNTB 4.0 to ∞ to NNTH 20.0)"
+    )
+    assert nnt_label(*nnt_interval(-0.05, -0.2, 0.1)) == (
+        "NNTH 20.0 (95% CI NNTB 10.0 to ∞ to NNTH 5.0)"
+    )
+    assert nnt_interval(-0.25, -0.4, -0.1) == (-4.0, -10.0, -2.5)
+    # adverse events: more events on the arm is harm
+    fit = binary_comparison(_two_arms(30, 100, 10, 100), outcome="y", arm="arm", beneficial=False)
+    nnt = fit.loc[fit["scale"] == "number needed to treat"].iloc[0]
+    assert nnt["estimate"] == pytest.approx(-5.0)
+    assert nnt["method"].startswith("NNTH 5.0")
+    assert nnt["ci_low"] < nnt["ci_high"] < 0
+
+
+def test_missing_and_bad_outcomes(data):
+    frame = data.copy()
+    frame["success"] = frame["success"].astype("Float64")
+    frame.loc[[1, 2], "success"] = pd.NA
+    fit = binary_comparison(frame, outcome="success", arm="arm")
+    assert fit.attrs["n_excluded"] == 2
+    assert fit.loc[fit["scale"] == "risk difference", "n"].iloc[0] == len(frame) - 2
+    frame.loc[3, "success"] = 2
+    with pytest.raises(ValueError, match="boolean or 0/1"):
+        binary_comparison(frame, outcome="success", arm="arm")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"outcome": "nope"}, "allowed"),
+        ({"reference": "placebo"}, "allowed: .*comparator"),
+        ({"ci_level": 1.0}, r"\(0, 1\)"),
+    ],
+)
+@pytest.mark.parametrize("function", [binary_comparison, logistic_model])
+def test_bad_arguments(data, function, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        function(data, **{"outcome": "success", "arm": "arm", **kwargs})
+
+
+def test_separation_warns_and_flags():
+    frame = _two_arms(50, 50, 0, 50)
+    frame["x"] = np.arange(100) % 3
+    with pytest.warns(Warning, match="separation"):
+        fit = logistic_model(frame, outcome="y", arm="arm", baseline="x")
+    assert fit.attrs["separation"] and not fit.attrs["converged"]
+
+
+def _recovery(n_replicates, n_per_arm, seed):
+    rng = np.random.default_rng(seed)
+    true_log_or = np.log(2.0)
+    covered = {"logistic": 0, "cmh": 0, "rd": 0}
+    estimates = []
+    for _ in range(n_replicates):
+        frame = pd.DataFrame(
+            {
+                "arm": np.repeat(["comparator", "isotretinoin"], n_per_arm),
+                "site": rng.choice(["a", "b", "c"], 2 * n_per_arm),
+            }
+        )
+        shift = frame["site"].map({"a": -0.5, "b": 0.0, "c": 0.5})
+        logit = -0.2 + true_log_or * (frame["arm"] == "isotretinoin") + shift
+        frame["y"] = (rng.random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
+        frame["site_code"] = frame["site"].map({"a": 0, "b": 1, "c": 2})
+        logistic = logistic_model(frame, outcome="y", arm="arm", baseline=["site_code"]).iloc[0]
+        cmh = cmh_odds_ratio(frame, outcome="y", arm="arm", stratum="site").iloc[0]
+        estimates.append(np.log(cmh["estimate"]))
+        covered["logistic"] += logistic["ci_low"] <= 2.0 <= logistic["ci_high"]
+        covered["cmh"] += cmh["ci_low"] <= 2.0 <= cmh["ci_high"]
+        # marginal risk difference truth, by numerical averaging over sites
+        risk = [
+            np.mean([1 / (1 + np.exp(-(-0.2 + t * true_log_or + s))) for s in (-0.5, 0.0, 0.5)])
+            for t in (0, 1)
+        ]
+        rd = binary_comparison(frame, outcome="y", arm="arm")
+        rd = rd.loc[rd["scale"] == "risk difference"].iloc[0]
+        covered["rd"] += rd["ci_low"] <= risk[1] - risk[0] <= rd["ci_high"]
+    return np.mean(estimates) - true_log_or, covered
+
+
+def test_truth_recovery_fast():
+    n_replicates = 60
+    bias, covered = _recovery(n_replicates, 150, seed=21)
+    assert abs(bias) < 0.06
+    minimum = scipy_stats.binom.ppf(0.001, n_replicates, 0.95)
+    assert min(covered.values()) >= minimum, covered
+
+
+@pytest.mark.slow
+def test_truth_recovery_slow():
+    n_replicates = 600
+    bias, covered = _recovery(n_replicates, 200, seed=22)
+    assert abs(bias) < 0.02
+    minimum = scipy_stats.binom.ppf(0.001, n_replicates, 0.95)
+    assert min(covered.values()) >= minimum, covered
+
+
+def test_cmh_infinite_odds_ratio_warns_and_flags():
+    frame = pd.DataFrame(
+        {
+            "site": ["a"] * 8 + ["b"] * 8,
+            "arm": (["isotretinoin"] * 4 + ["comparator"] * 4) * 2,
+            "y": [1, 1, 1, 1, 0, 0, 1, 0] * 2,
+        }
+    )
+    with pytest.warns(RuntimeWarning, match="0 or infinite"):
+        fit = cmh_odds_ratio(frame, outcome="y", arm="arm", stratum="site")
+    assert fit.attrs["boundary"] and np.isinf(fit["estimate"].iloc[0])
+    assert np.isnan(fit["ci_low"].iloc[0])

@@ -1,0 +1,234 @@
+"""Tests of acne_outcomes.stats.counts: R references, truth recovery, argument checks."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats as scipy_stats
+
+from acne_outcomes.stats.counts import count_model, percent_change_ancova
+
+REFERENCE = Path(__file__).parents[1] / "reference" / "counts"
+COLUMNS = {"outcome": "lesions", "subject": "subject_id", "visit": "month", "arm": "arm"}
+
+
+@pytest.fixture(scope="module")
+def reference_data():
+    return pd.read_csv(REFERENCE / "counts_data.csv")
+
+
+@pytest.fixture(scope="module")
+def expected():
+    coefficients = pd.read_csv(REFERENCE / "expected_coefficients.csv")
+    parameters = pd.read_csv(REFERENCE / "expected_parameters.csv").set_index("quantity")
+    return coefficients, parameters["value"]
+
+
+def _r_rows(coefficients, model):
+    rows = coefficients.loc[coefficients["model"] == model]
+    return rows.loc[rows["term"].str.endswith(":iso")]
+
+
+def test_poisson_exchangeable_matches_geepack(reference_data, expected):
+    coefficients, parameters = expected
+    fit = count_model(reference_data, **COLUMNS, baseline="baseline", family="poisson")
+    per_visit = fit.loc[fit["visit"].notna()]
+    r_rows = _r_rows(coefficients, "poisson_exchangeable")
+    assert_allclose(np.log(per_visit["estimate"]), r_rows["estimate"], rtol=1e-4, atol=1e-5)
+    assert_allclose(per_visit["se"], r_rows["robust_se"], rtol=1e-3, atol=1e-5)
+    # geepack and statsmodels use different degrees-of-freedom corrections in the moment
+    # estimator of the exchangeable correlation (statsmodels subtracts p from the pair count
+    # and rescales by the Pearson scale with N − p): about 0.5 % apart here.
+    assert_allclose(
+        fit.attrs["correlation_parameter"],
+        parameters["poisson_exchangeable_correlation"],
+        rtol=1e-2,
+    )
+    assert fit.attrs["alpha"] is None
+    assert fit.attrs["converged"]
+
+
+def test_negbin_alpha_and_coefficients_match_glm_nb(reference_data, expected):
+    coefficients, parameters = expected
+    fit = count_model(reference_data, **COLUMNS, baseline="baseline", correlation="independence")
+    assert_allclose(fit.attrs["alpha"], parameters["alpha_all_visits"], rtol=1e-5)
+    per_visit = fit.loc[fit["visit"].notna()]
+    r_rows = _r_rows(coefficients, "negbin_independence")
+    assert_allclose(np.log(per_visit["estimate"]), r_rows["estimate"], rtol=1e-5, atol=1e-6)
+    assert_allclose(per_visit["se"], r_rows["robust_se"], rtol=1e-4, atol=1e-6)
+
+
+def test_negbin_single_visit_matches_glm_nb(reference_data, expected):
+    coefficients, parameters = expected
+    month12 = reference_data.loc[reference_data["month"] == 12]
+    fit = count_model(month12, **COLUMNS, baseline="baseline", correlation="independence")
+    assert_allclose(fit.attrs["alpha"], parameters["alpha_month12"], rtol=1e-5)
+    r_iso = coefficients.query("model == 'negbin_month12' and term == 'iso'")
+    row = fit.loc[fit["visit"] == 12].iloc[0]
+    assert_allclose(np.log(row["estimate"]), r_iso["estimate"].iloc[0], rtol=1e-5)
+    assert_allclose(row["se"], r_iso["robust_se"].iloc[0], rtol=1e-4)
+
+
+def test_negbin_exchangeable_estimates_alpha_and_reports_it(reference_data, expected):
+    _, parameters = expected
+    fit = count_model(reference_data, **COLUMNS, baseline="baseline")
+    assert fit.attrs["alpha"] != 1.0
+    assert_allclose(fit.attrs["alpha"], parameters["alpha_all_visits"], rtol=1e-5)
+    assert f"alpha={fit.attrs['alpha']:.4g}" in fit["method"].iloc[0]
+    assert list(fit["visit"].iloc[:4]) == [3, 6, 9, 12]
+    assert fit["visit"].iloc[-1] is pd.NA
+    # the average is the geometric mean of the visit ratios
+    assert_allclose(
+        fit["estimate"].iloc[-1], np.exp(np.log(fit["estimate"].iloc[:4]).mean()), rtol=1e-12
+    )
+    assert (fit["ci_low"] < fit["estimate"]).all() and (fit["estimate"] < fit["ci_high"]).all()
+
+
+def test_percent_change_ancova_matches_lm(reference_data):
+    expected = pd.read_csv(REFERENCE / "expected_ancova.csv").iloc[0]
+    data = reference_data.copy()
+    data.loc[0, "baseline"] = 0  # a month-3 row: must not matter at month 12
+    fit = percent_change_ancova(data, **COLUMNS, baseline="baseline", at_visit=12, ci_level=0.9)
+    row = fit.loc[fit["scale"] == "mean difference"].iloc[0]
+    assert_allclose(
+        row[["estimate", "se", "ci_low", "ci_high", "p_value"]].to_numpy(float),
+        expected[["estimate", "se", "ci_low_90", "ci_high_90", "p_value"]].to_numpy(float),
+        rtol=1e-8,
+    )
+    assert row["n"] == expected["n"]
+    means = fit.loc[fit["scale"] == "mean"].set_index("contrast")["estimate"]
+    assert_allclose(means["isotretinoin"] - means["comparator"], row["estimate"], rtol=1e-10)
+
+
+def test_percent_change_ancova_counts_zero_baselines(reference_data):
+    data = reference_data.copy()
+    twelve = data.index[data["month"] == 12]
+    data.loc[twelve[:3], "baseline"] = 0
+    data.loc[twelve[3], "lesions"] = np.nan
+    fit = percent_change_ancova(data, **COLUMNS, baseline="baseline", at_visit=12)
+    assert fit.attrs["n_excluded"] == 4
+    assert fit.attrs["exclusion_reasons"] == {
+        "lesions missing": 1,
+        "baseline is 0: percent change undefined": 3,
+    }
+    assert fit["n"].iloc[-1] == len(twelve) - 4
+
+
+def _simulate(rng, n_subjects, rate_ratio, months=(3, 6, 12)):
+    arm = np.repeat(["comparator", "isotretinoin"], n_subjects // 2)
+    frailty = rng.gamma(2.0, 0.5, n_subjects)
+    rows = []
+    for month in months:
+        mean = 15 * frailty * np.where(arm == "isotretinoin", rate_ratio, 1.0)
+        counts = rng.poisson(rng.gamma(2.0, mean / 2.0))
+        rows.append(
+            pd.DataFrame(
+                {"subject_id": np.arange(n_subjects), "arm": arm, "month": month, "lesions": counts}
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def _recovery(n_replicates, n_subjects, family, seed):
+    rng = np.random.default_rng(seed)
+    true_ratio = 0.6
+    log_estimates, covered = [], 0
+    for _ in range(n_replicates):
+        fit = count_model(_simulate(rng, n_subjects, true_ratio), **COLUMNS, family=family)
+        average = fit.iloc[-1]
+        log_estimates.append(np.log(average["estimate"]))
+        covered += average["ci_low"] <= true_ratio <= average["ci_high"]
+    return np.mean(log_estimates) - np.log(true_ratio), covered
+
+
+def _min_covered(n_replicates, level=0.95, tail=0.001):
+    return scipy_stats.binom.ppf(tail, n_replicates, level)
+
+
+@pytest.mark.parametrize("family", ["negbin", "poisson"])
+def test_truth_recovery_fast(family):
+    bias, covered = _recovery(40, 120, family, seed=11)
+    assert abs(bias) < 0.05
+    assert covered >= _min_covered(40)
+
+
+@pytest.mark.slow
+def test_truth_recovery_slow():
+    bias, covered = _recovery(400, 200, "negbin", seed=12)
+    assert abs(bias) < 0.015
+    assert covered >= _min_covered(400)
+
+
+def test_same_input_same_output(reference_data):
+    first = count_model(reference_data, **COLUMNS, baseline="baseline")
+    second = count_model(
+        reference_data.sample(frac=1, random_state=3), **COLUMNS, baseline="baseline"
+    )
+    pd.testing.assert_frame_equal(first, second, rtol=1e-6)
+
+
+def test_boundary_alpha_warns_and_flags():
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame(
+        {
+            "subject_id": np.arange(400),
+            "month": 6,
+            "arm": np.repeat(["comparator", "isotretinoin"], 200),
+        }
+    )
+    data["lesions"] = rng.binomial(20, 0.5, 400)  # under-dispersed: NB alpha ML is 0
+    with pytest.warns(Warning, match="boundary"):
+        fit = count_model(data, **COLUMNS)
+    assert fit.attrs["boundary"]
+    assert "Poisson" in fit["method"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"outcome": "nope"}, "allowed"),
+        ({"family": "gamma"}, r"allowed: \['negbin', 'poisson'\]"),
+        ({"correlation": "unstructured"}, "allowed: .*exchangeable"),
+        ({"reference": "placebo"}, r"allowed: \['comparator', 'isotretinoin'\]"),
+        ({"ci_level": 95}, r"\(0, 1\)"),
+        ({"ci_level": 0.0}, r"\(0, 1\)"),
+    ],
+)
+def test_bad_arguments_raise(reference_data, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        count_model(reference_data, **{**COLUMNS, **kwargs})
+
+
+def test_negative_counts_rejected(reference_data):
+    data = reference_data.copy()
+    data.loc[0, "lesions"] = -1
+    with pytest.raises(ValueError, match="non-negative integer"):
+        count_model(data, **COLUMNS)
+
+
+def test_missing_rows_excluded_and_counted(reference_data):
+    data = reference_data.copy()
+    data.loc[[0, 5, 9], "lesions"] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = count_model(data, **COLUMNS, baseline="baseline")
+    assert fit.attrs["n_excluded"] == 3
+    assert fit.attrs["exclusion_reasons"] == {"lesions missing": 3}
+    assert fit.loc[fit["visit"] == 3, "n"].iloc[0] == 160 - 1
+
+
+def test_standard_dtypes_nullable_counts_and_categorical_arm(reference_data):
+    data = reference_data.copy()
+    data["lesions"] = data["lesions"].astype("Int64")
+    data.loc[[2, 7], "lesions"] = pd.NA
+    data["arm"] = pd.Categorical(data["arm"], categories=["comparator", "isotretinoin"])
+    data["subject_id"] = "S" + data["subject_id"].astype(str)
+    fit = count_model(data, **COLUMNS, baseline="baseline")
+    plain = count_model(reference_data.drop(index=[2, 7]), **COLUMNS, baseline="baseline")
+    assert fit.attrs["n_excluded"] == 2
+    assert_allclose(fit["estimate"], plain["estimate"], rtol=1e-6)

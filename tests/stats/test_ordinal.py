@@ -1,0 +1,212 @@
+"""Tests of acne_outcomes.stats.ordinal: R clm/polr and Brant references, direction, truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from scipy import stats as scipy_stats
+
+from acne_outcomes.stats.ordinal import ordinal_model
+
+REFERENCE = Path(__file__).parents[1] / "reference" / "ordinal"
+CUTS = [0.5, 1.8, 3.0, 4.2]
+
+
+@pytest.fixture(scope="module")
+def data():
+    return pd.read_csv(REFERENCE / "ordinal_data.csv")
+
+
+@pytest.fixture(scope="module")
+def month12(data):
+    return data.loc[data["month"] == 12]
+
+
+@pytest.fixture(scope="module")
+def cross_sectional_fit(month12):
+    return ordinal_model(month12, outcome="scar_grade", arm="arm", baseline="baseline_grade")
+
+
+def test_matches_r_clm(cross_sectional_fit):
+    expected = pd.read_csv(REFERENCE / "expected_clm.csv").set_index("term")
+    fit = cross_sectional_fit.set_index("contrast")
+    odds = fit.loc["isotretinoin / comparator"]
+    assert_allclose(np.log(odds["estimate"]), expected.loc["iso", "estimate"], rtol=1e-5)
+    assert_allclose(odds["se"], expected.loc["iso", "se"], rtol=2e-3)
+    cuts = fit.loc[fit["scale"] == "cut-point (logit)"]
+    assert list(cuts.index) == ["0|1", "1|2", "2|3", "3|4"]
+    assert_allclose(cuts["estimate"], expected.loc[cuts.index, "estimate"], rtol=1e-4, atol=1e-5)
+    assert_allclose(cuts["estimate"], expected.loc[cuts.index, "polr"], rtol=1e-3, atol=1e-4)
+    assert_allclose(cuts["se"], expected.loc[cuts.index, "se"], rtol=2e-3)
+    assert cross_sectional_fit.attrs["converged"]
+
+
+def test_brant_matches_r_formula(cross_sectional_fit):
+    expected = pd.read_csv(REFERENCE / "expected_brant.csv").set_index("test")
+    test = cross_sectional_fit.attrs["proportional_odds_test"]
+    assert_allclose(
+        [test["statistic"], test["df"], test["p_value"]],
+        expected.loc["omnibus"].to_numpy(float),
+        rtol=1e-6,
+    )
+    assert_allclose(
+        test["by_covariate"]["isotretinoin"], expected.loc["iso"].to_numpy(float), rtol=1e-6
+    )
+    assert_allclose(
+        test["by_covariate"]["baseline_grade"],
+        expected.loc["baseline_grade"].to_numpy(float),
+        rtol=1e-6,
+    )
+
+
+def _latent_grades(rng, arm_effect, n, slope_shift=0.0):
+    arm = np.repeat(["comparator", "isotretinoin"], n // 2)
+    treated = arm == "isotretinoin"
+    latent = arm_effect * treated + rng.logistic(size=n)
+    # slope_shift != 0 spreads the treated arm's cut-points: proportional odds fails
+    cuts = np.array(CUTS) + slope_shift * np.arange(len(CUTS)) * treated[:, None]
+    grades = (latent[:, None] > cuts).sum(axis=1)
+    return pd.DataFrame({"arm": arm, "scar_grade": grades})
+
+
+def test_odds_ratio_direction_higher_grade_is_above_one():
+    rng = np.random.default_rng(1)
+    worse = ordinal_model(_latent_grades(rng, 1.0, 400), outcome="scar_grade", arm="arm")
+    better = ordinal_model(_latent_grades(rng, -1.0, 400), outcome="scar_grade", arm="arm")
+    assert worse["estimate"].iloc[0] > 1 > better["estimate"].iloc[0]
+    flipped = ordinal_model(
+        _latent_grades(rng, 1.0, 400), outcome="scar_grade", arm="arm", reference="isotretinoin"
+    )
+    assert flipped["contrast"].iloc[0] == "comparator / isotretinoin"
+    assert flipped["estimate"].iloc[0] < 1
+
+
+def test_brant_detects_non_proportional_odds():
+    rng = np.random.default_rng(2)
+    frame = _latent_grades(rng, 0.0, 1200, slope_shift=-0.6)
+    test = ordinal_model(frame, outcome="scar_grade", arm="arm").attrs["proportional_odds_test"]
+    assert test["p_value"] < 0.001
+
+
+def _cross_sectional_recovery(n_replicates, n, seed):
+    rng = np.random.default_rng(seed)
+    log_or = 0.7
+    estimates, covered, rejected = [], 0, 0
+    for _ in range(n_replicates):
+        fit = ordinal_model(_latent_grades(rng, log_or, n), outcome="scar_grade", arm="arm")
+        row = fit.iloc[0]
+        estimates.append(np.log(row["estimate"]))
+        covered += row["ci_low"] <= np.exp(log_or) <= row["ci_high"]
+        rejected += fit.attrs["proportional_odds_test"]["p_value"] < 0.05
+    return np.mean(estimates) - log_or, covered, rejected
+
+
+def test_truth_recovery_cross_sectional_fast():
+    n_replicates = 40
+    bias, covered, rejected = _cross_sectional_recovery(n_replicates, 300, seed=3)
+    assert abs(bias) < 0.07
+    assert covered >= scipy_stats.binom.ppf(0.001, n_replicates, 0.95)
+    # proportional odds holds: the Brant test rejects at about its nominal 5 %
+    assert rejected <= scipy_stats.binom.isf(0.001, n_replicates, 0.05)
+
+
+def _correlated_longitudinal(rng, n, log_or, months=(3, 6, 12), rho=0.6):
+    """Marginal proportional odds with correlated latent logistic errors (Gaussian copula)."""
+    arm = np.repeat(["comparator", "isotretinoin"], n // 2)
+    shared = rng.normal(size=n)
+    frames = []
+    for month in months:
+        normal = np.sqrt(rho) * shared + np.sqrt(1 - rho) * rng.normal(size=n)
+        error = scipy_stats.logistic.ppf(scipy_stats.norm.cdf(normal))
+        latent = log_or * (arm == "isotretinoin") + error
+        frames.append(
+            pd.DataFrame(
+                {
+                    "subject_id": np.arange(n),
+                    "arm": arm,
+                    "month": month,
+                    "scar_grade": np.digitize(latent, CUTS),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _longitudinal_recovery(n_replicates, n, seed):
+    rng = np.random.default_rng(seed)
+    log_or = -0.6
+    estimates, covered = [], 0
+    for _ in range(n_replicates):
+        fit = ordinal_model(
+            _correlated_longitudinal(rng, n, log_or),
+            outcome="scar_grade",
+            arm="arm",
+            subject="subject_id",
+            visit="month",
+        )
+        average = fit.iloc[-1]
+        estimates.append(np.log(average["estimate"]))
+        covered += average["ci_low"] <= np.exp(log_or) <= average["ci_high"]
+    return np.mean(estimates) - log_or, covered
+
+
+def test_truth_recovery_longitudinal_fast():
+    n_replicates = 15
+    bias, covered = _longitudinal_recovery(n_replicates, 150, seed=4)
+    assert abs(bias) < 0.08
+    assert covered >= scipy_stats.binom.ppf(0.001, n_replicates, 0.95)
+
+
+@pytest.mark.slow
+def test_truth_recovery_slow():
+    bias, covered, rejected = _cross_sectional_recovery(400, 300, seed=5)
+    assert abs(bias) < 0.03
+    assert covered >= scipy_stats.binom.ppf(0.001, 400, 0.95)
+    assert rejected <= scipy_stats.binom.isf(0.001, 400, 0.05)
+    bias, covered = _longitudinal_recovery(200, 200, seed=6)
+    assert abs(bias) < 0.03
+    assert covered >= scipy_stats.binom.ppf(0.001, 200, 0.95)
+
+
+def test_longitudinal_rows(data):
+    fit = ordinal_model(
+        data,
+        outcome="scar_grade",
+        arm="arm",
+        baseline="baseline_grade",
+        subject="subject_id",
+        visit="month",
+    )
+    assert fit["visit"].iloc[:3].tolist() == [3, 6, 12]
+    assert fit["visit"].iloc[-1] is pd.NA
+    assert (fit["scale"] == "odds ratio").all()
+    # treatment effect grows with time in the simulated data (latent shift 0.15 per month)
+    assert fit["estimate"].iloc[2] < fit["estimate"].iloc[0] < 1
+    assert len(fit.attrs["cut_points"]) == 4 and fit.attrs["converged"]
+
+
+def test_ordered_categorical_outcome_and_missing(month12, cross_sectional_fit):
+    frame = month12.copy()
+    frame["scar_grade"] = pd.Categorical(frame["scar_grade"], categories=range(5), ordered=True)
+    frame = pd.concat([frame, frame.iloc[:2].assign(scar_grade=np.nan)], ignore_index=True)
+    fit = ordinal_model(frame, outcome="scar_grade", arm="arm", baseline="baseline_grade")
+    assert fit.attrs["n_excluded"] == 2
+    assert_allclose(fit["estimate"], cross_sectional_fit["estimate"], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"outcome": "grade"}, "allowed"),
+        ({"reference": "placebo"}, "allowed: .*comparator"),
+        ({"ci_level": -0.1}, r"\(0, 1\)"),
+        ({"subject": "subject_id"}, "both subject"),
+    ],
+)
+def test_bad_arguments(month12, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ordinal_model(month12, **{"outcome": "scar_grade", "arm": "arm", **kwargs})

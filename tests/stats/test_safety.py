@@ -1,0 +1,160 @@
+"""Tests of acne_outcomes.stats.safety: R reference, counting by hand, shift tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from acne_outcomes.stats.safety import (
+    ANY_EVENT,
+    ae_incidence,
+    ae_table,
+    lab_shift_table,
+    worst_grade_table,
+)
+
+REFERENCE = Path(__file__).parents[1] / "reference" / "safety"
+KEYS = {"subject": "subject_id", "arm": "arm", "term": "term"}
+
+
+@pytest.fixture(scope="module")
+def subjects():
+    return pd.read_csv(REFERENCE / "safety_subjects.csv")
+
+
+@pytest.fixture(scope="module")
+def events():
+    return pd.read_csv(REFERENCE / "safety_events.csv")
+
+
+def test_incidence_matches_r(subjects, events):
+    expected = pd.read_csv(REFERENCE / "expected_incidence.csv").set_index("term")
+    fit = ae_incidence(events, subjects, **KEYS, exposure_days="exposure_days")
+    assert fit["outcome"].iloc[0] == ANY_EVENT
+    for term, row in expected.iterrows():
+        block = fit.loc[fit["outcome"] == term].set_index(["scale", "contrast"])
+        rate = "incidence rate per 100 person-years"
+        for arm, suffix in [("comparator", "comp"), ("isotretinoin", "iso")]:
+            assert_allclose(block.loc[("proportion", arm), "estimate"] * 60, row[f"x_{suffix}"])
+            assert_allclose(
+                block.loc[(rate, arm), ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                row[[f"rate_{suffix}", f"rate_{suffix}_low", f"rate_{suffix}_high"]],
+                rtol=1e-8,
+                atol=1e-12,
+                err_msg=f"{term} {arm}",
+            )
+        difference = block.loc[("risk difference", "isotretinoin - comparator")]
+        assert_allclose(
+            difference[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+            row[["rd", "rd_low", "rd_high"]],
+            rtol=1e-9,
+            err_msg=term,
+        )
+
+
+def test_ae_table_counts_by_hand():
+    subjects = pd.DataFrame(
+        {"subject_id": [1, 2, 3, 4, 5], "arm": ["iso", "iso", "iso", "comp", "comp"]}
+    )
+    events = pd.DataFrame(
+        {
+            "subject_id": [1, 1, 1, 2, 4],
+            "term": ["dry lips", "dry lips", "nosebleed", "nosebleed", "rash"],
+        }
+    )
+    table = ae_table(events, subjects, **KEYS).set_index(["term", "arm"])
+    assert table.loc[(ANY_EVENT, "iso"), ["n_subjects", "n_with_event", "n_events"]].tolist() == [
+        3,
+        2,
+        4,
+    ]
+    assert table.loc[("dry lips", "iso"), ["n_with_event", "n_events"]].tolist() == [1, 2]
+    assert table.loc[("dry lips", "comp"), ["n_with_event", "percent"]].tolist() == [0, 0.0]
+    assert table.loc[("rash", "comp"), "percent"] == 50.0
+    assert len(table) == 4 * 2  # any + three terms, two arms, zeros kept
+
+
+def test_unknown_event_subject_rejected(subjects, events):
+    stray = pd.concat(
+        [events, pd.DataFrame({"subject_id": ["X999"], "term": ["rash"], "severity_grade": [1]})]
+    )
+    with pytest.raises(ValueError, match="not in subjects"):
+        ae_table(stray, subjects, **KEYS)
+
+
+def test_bad_arguments(subjects, events):
+    with pytest.raises(ValueError, match="allowed"):
+        ae_incidence(events, subjects, **KEYS, exposure_days="days_on_drug")
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        ae_incidence(events, subjects, **KEYS, ci_level=1.5)
+    with pytest.raises(ValueError, match="allowed: .*comparator"):
+        ae_incidence(events, subjects, **KEYS, reference="placebo")
+
+
+def test_lab_shift_table():
+    labs = pd.DataFrame(
+        {
+            "subject_id": [1, 1, 1, 2, 2, 3, 3, 4, 5, 5],
+            "arm": ["iso"] * 3 + ["iso"] * 2 + ["comp"] * 2 + ["comp"] + ["comp"] * 2,
+            "month": [0, 1, 3, 0, 1, 0, 1, 0, 0, 1],
+            "test": ["triglycerides"] * 9 + ["pregnancy"],
+            "value": [140, 180, 260, 160, 140, 120, 130, 150, 0, 0],
+            "uln": [150.0] * 9 + [np.nan],
+        }
+    )
+    table, excluded = lab_shift_table(
+        labs,
+        subject="subject_id",
+        visit="month",
+        test="test",
+        value="value",
+        upper_limit="uln",
+        arm="arm",
+    )
+    nonzero = table.loc[table["n_subjects"] > 0]
+    assert nonzero[["arm", "baseline", "worst_post_baseline", "n_subjects"]].values.tolist() == [
+        ["comp", "<= 1 x ULN", "<= 1 x ULN", 1],
+        ["iso", "<= 1 x ULN", "> 1 x ULN", 1],
+        ["iso", "> 1 x ULN", "<= 1 x ULN", 1],
+    ]
+    assert len(table) == 2 * 2 * 2 * 2  # test × arm × 2 × 2, zeros kept
+    assert excluded[["test", "subject_id", "reason"]].values.tolist() == [
+        ["pregnancy", 5, "no ULN or no value (qualitative test)"],
+        ["triglycerides", 4, "no post-baseline value"],
+        ["triglycerides", 5, "no post-baseline value"],
+    ]
+    with pytest.raises(ValueError, match="increasing"):
+        lab_shift_table(
+            labs,
+            subject="subject_id",
+            visit="month",
+            test="test",
+            value="value",
+            upper_limit="uln",
+            multiples=(3, 1),
+        )
+
+
+def test_worst_grade_counts_each_subject_once(subjects, events):
+    table = worst_grade_table(
+        events, subjects, subject="subject_id", arm="arm", grade="severity_grade"
+    )
+    assert table.groupby("arm")["n_subjects"].sum().tolist() == [60, 60]
+    worst = events.groupby("subject_id")["severity_grade"].max()
+    iso = subjects.loc[subjects["arm"] == "isotretinoin", "subject_id"]
+    expected = worst.reindex(iso).fillna(0).astype(int).value_counts()
+    got = table.loc[table["arm"] == "isotretinoin"].set_index("worst_grade")["n_subjects"]
+    assert got[got > 0].to_dict() == expected.to_dict()
+    assert_allclose(table.groupby("arm")["percent"].sum(), [100.0, 100.0])
+    with pytest.raises(ValueError, match=r"1\.\.5"):
+        worst_grade_table(
+            events.assign(severity_grade=7),
+            subjects,
+            subject="subject_id",
+            arm="arm",
+            grade="severity_grade",
+        )

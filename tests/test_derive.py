@@ -1,0 +1,176 @@
+"""Tests of acne_outcomes.derive: values, exclusion accounting and argument checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from acne_outcomes import derive
+from acne_outcomes.derive import (
+    REASON_BASELINE_ROW,
+    REASON_BASELINE_ZERO,
+    REASON_NO_BASELINE,
+    REASON_OUTCOME_MISSING,
+    change_from_baseline,
+    iga_success,
+    percent_change_from_baseline,
+    responders,
+    time_to_clearance,
+    time_to_relapse,
+)
+
+KEYS = {"subject": "subject_id", "visit": "month"}
+MONTHS = [0, 1, 2, 3, 4, 5, 6, 9, 12]
+
+
+def random_visits(seed, n_subjects=40):
+    """Random long visits with missing rows, missing values and zero baselines."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        [(s, m) for s in range(n_subjects) for m in MONTHS], columns=["subject_id", "month"]
+    )
+    frame["study_day"] = frame["month"] * 30 + rng.integers(-3, 4, len(frame))
+    counts = rng.poisson(rng.gamma(1.0, 12.0, len(frame))).astype(float)
+    counts[rng.random(len(frame)) < 0.1] = np.nan
+    frame["inflammatory_lesions"] = pd.array(counts, dtype="Float64").astype("Int64")
+    return frame.sample(frac=0.9, random_state=seed).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("derivation", [change_from_baseline, percent_change_from_baseline])
+def test_every_row_accounted_for(seed, derivation):
+    visits = random_visits(seed)
+    derived = derivation(visits, **KEYS, outcome="inflammatory_lesions")
+    assert len(derived.data) + len(derived.exclusions) == len(visits)
+    assert list(derived.exclusions.columns) == ["subject_id", "month", "reason"]
+    allowed = {REASON_BASELINE_ROW, REASON_OUTCOME_MISSING, REASON_NO_BASELINE}
+    if derivation is percent_change_from_baseline:
+        allowed.add(REASON_BASELINE_ZERO)
+    assert set(derived.exclusions["reason"]) <= allowed
+    pairs = pd.concat(
+        [derived.data[["subject_id", "month"]], derived.exclusions[["subject_id", "month"]]]
+    )
+    assert not pairs.duplicated().any()
+
+
+def test_change_and_percent_change_values():
+    visits = pd.DataFrame(
+        {
+            "subject_id": ["a", "a", "a", "b", "b", "c", "d", "d"],
+            "month": [0, 3, 6, 0, 3, 3, 0, 3],
+            "inflammatory_lesions": [20, 10, 25, 0, 4, 7, 8, pd.NA],
+        }
+    ).astype({"inflammatory_lesions": "Int64"})
+    change = change_from_baseline(visits, **KEYS, outcome="inflammatory_lesions")
+    assert change.data[["subject_id", "month", "change"]].values.tolist() == [
+        ["a", 3, -10.0],
+        ["a", 6, 5.0],
+        ["b", 3, 4.0],
+    ]
+    reasons = change.exclusions.set_index("subject_id")["reason"]
+    assert reasons["c"] == REASON_NO_BASELINE
+    assert (reasons["d"] == [REASON_BASELINE_ROW, REASON_OUTCOME_MISSING]).all()
+    percent = percent_change_from_baseline(visits, **KEYS, outcome="inflammatory_lesions")
+    assert percent.data["percent_change"].tolist() == [-50.0, 25.0]
+    zero = percent.exclusions.loc[percent.exclusions["reason"] == REASON_BASELINE_ZERO]
+    assert zero[["subject_id", "month"]].values.tolist() == [["b", 3]]
+
+
+def test_duplicate_baseline_rejected():
+    visits = pd.DataFrame({"subject_id": [1, 1], "month": [0, 0], "y": [3, 4]})
+    with pytest.raises(ValueError, match="more than one baseline"):
+        change_from_baseline(visits, **KEYS, outcome="y")
+
+
+def test_responders_threshold_is_inclusive():
+    visits = pd.DataFrame(
+        {"subject_id": [1, 1, 2, 2, 3, 3], "month": [0, 6] * 3, "y": [20, 10, 20, 11, 20, 2]}
+    )
+    data = responders(visits, **KEYS, outcome="y").data
+    assert data["responder_50"].tolist() == [True, False, True]
+    assert data["responder_75"].tolist() == [False, False, True]
+    assert data["responder_90"].tolist() == [False, False, True]
+    with pytest.raises(ValueError, match=r"\(0, 100\]"):
+        responders(visits, **KEYS, outcome="y", reductions=(150,))
+
+
+def test_iga_success_with_ordered_categorical():
+    grades = pd.Categorical([4, 1, 3, 1, 2, 0, 2, 1], categories=[0, 1, 2, 3, 4], ordered=True)
+    visits = pd.DataFrame(
+        {"subject_id": [1, 1, 2, 2, 3, 3, 4, 4], "month": [0, 12] * 4, "iga": grades}
+    )
+    data = iga_success(visits, **KEYS, iga="iga").data
+    # 4→1 success; 3→1 success; 2→0 success (2 grades); 2→1 only one grade: failure
+    assert data["iga_success"].tolist() == [True, True, True, False]
+    strict = iga_success(visits, **KEYS, iga="iga", success_max=0).data
+    assert strict["iga_success"].tolist() == [False, False, True, False]
+
+
+def test_time_to_clearance():
+    visits = pd.DataFrame(
+        {
+            "subject_id": [1, 1, 1, 2, 2, 2, 3, 3, 4, 5],
+            "month": [0, 3, 6, 0, 3, 6, 0, 3, 0, 0],
+            "study_day": [0, 92, 180, 0, 88, 185, 0, 90, 0, 0],
+            "inflammatory_lesions": [10, 0, 3, 12, 5, 2, 0, 0, 9, 4],
+        }
+    )
+    derived = time_to_clearance(visits, **KEYS, day="study_day", outcome="inflammatory_lesions")
+    assert derived.data.values.tolist() == [[1, True, 92.0], [2, False, 185.0]]
+    reasons = derived.exclusions.set_index("subject_id")["reason"].to_dict()
+    assert reasons == {
+        3: "clear at baseline",
+        4: "no observed post-baseline value",
+        5: "no observed post-baseline value",
+    }
+    assert len(derived.data) + len(derived.exclusions) == visits["subject_id"].nunique()
+
+
+def test_time_to_relapse_fraction_and_threshold():
+    visits = pd.DataFrame(
+        {
+            "subject_id": [1] * 4 + [2] * 4 + [3] * 3 + [4] * 2 + [5] * 2,
+            "month": [0, 6, 9, 12] * 2 + [0, 6, 9] + [0, 12] + [0, 12],
+            "study_day": [0, 150, 270, 365] * 2 + [0, 150, 270] + [0, 365] + [0, 365],
+            "inflammatory_lesions": [20, 2, 6, 12, 30, 1, 3, 4, 10, 8, 9, 10, 2, 10, 1],
+            "iga": [4, 0, 1, 3, 3, 1, 1, 2, 3, 3, 3, 2, 0, 3, 1],
+        }
+    )
+    subjects = pd.DataFrame(
+        {"subject_id": [1, 2, 3, 4, 5], "end_of_treatment_day": [150, 150, 150, 365, np.nan]}
+    )
+    keys = dict(**KEYS, day="study_day", end_of_treatment="end_of_treatment_day")
+    fraction = time_to_relapse(visits, subjects, outcome="inflammatory_lesions", **keys)
+    assert fraction.data.values.tolist() == [[1, True, 215.0], [2, False, 215.0]]
+    reasons = fraction.exclusions.set_index("subject_id")["reason"].to_dict()
+    assert reasons == {
+        3: "relapse criterion met at end of treatment (not in remission)",
+        4: "no visit after end of treatment",
+        5: "end-of-treatment day missing",
+    }
+    threshold = time_to_relapse(
+        visits, subjects, outcome="iga", fraction_of_baseline=None, at_least=3, **keys
+    )
+    assert threshold.data.values.tolist() == [[1, True, 215.0], [2, False, 215.0]]
+    assert threshold.exclusions.set_index("subject_id")["reason"].to_dict() == reasons
+    for derived in (fraction, threshold):
+        assert len(derived.data) + len(derived.exclusions) == 5
+    with pytest.raises(ValueError, match="exactly one"):
+        time_to_relapse(visits, subjects, outcome="iga", at_least=3, **keys)
+
+
+def test_argument_checks():
+    frame = pd.DataFrame({"subject_id": [1], "month": [0], "y": [1]})
+    with pytest.raises(ValueError, match=r"outcome='z'.*allowed: \['subject_id', 'month', 'y'\]"):
+        change_from_baseline(frame, **KEYS, outcome="z")
+    with pytest.raises(ValueError, match=r"\(0, 1\)"):
+        derive.check_ci_level(1.5)
+    with pytest.raises(ValueError, match=r"allowed: \['a', 'b'\]"):
+        derive.resolve_arms(pd.Series(["a", "b"]), "c")
+    with pytest.raises(ValueError, match="at least two arms"):
+        derive.resolve_arms(pd.Series(["a", "a"]), None)
+    assert derive.resolve_arms(pd.Series(["isotretinoin", "comparator"]), None) == (
+        "comparator",
+        ["isotretinoin"],
+    )
