@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help env report test test-fast lint format bench lab data dictionary lock clean
+.PHONY: help env report test test-slow lint format bench lab data dictionary lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,10 +26,19 @@ $(STAMP): pyproject.toml requirements.lock
 env: $(STAMP)  ## create or refresh .venv from the pinned versions
 
 report: $(STAMP)  ## build the report on the built-in synthetic study into reports/
+	$(BIN)/acne-outcomes report --jobs $(JOBS)
+
+data: $(STAMP)  ## write the default synthetic study to data/synthetic/rct
+	$(BIN)/acne-outcomes simulate --scenario rct --seed 0 --out data/synthetic/rct --overwrite
+
+dictionary: $(STAMP)  ## write the data dictionary into reports/
 	$(BIN)/acne-outcomes dictionary --out reports
 
 test: $(STAMP)  ## run the whole test suite (lint, doctests, unit, property and integration tests)
 	$(BIN)/python -m pytest -n $(JOBS)
+
+test-slow: $(STAMP)  ## also run the slow truth-recovery checks (>= 500 simulated studies each)
+	$(BIN)/python -m pytest -n $(JOBS) --runslow
 
 lint: $(STAMP)  ## ruff lint and format check
 	$(BIN)/ruff check src tests benchmarks

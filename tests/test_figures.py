@@ -324,8 +324,9 @@ def test_mean_trajectories_bands_and_outcome_choice():
 
 def test_spaghetti_one_line_per_subject_highlighted_bold():
     ax = figures.plot_spaghetti(visit_table(), outcome="inflammatory_lesions", highlight=["S3"])
-    lines = {line.get_gid(): line for line in ax.get_lines()}
-    assert sorted(lines) == ["S1", "S2", "S3", "S4"]
+    by_gid = {line.get_gid(): line for line in ax.get_lines()}
+    assert sorted(by_gid) == ["subject-0", "subject-1", "subject-2", "subject-3"]
+    lines = {f"S{k + 1}": by_gid[f"subject-{k}"] for k in range(4)}  # sorted order S1..S4
     assert colour_of(lines["S1"])[:3] == arm_rgba(ISO)[:3]
     assert colour_of(lines["S3"])[:3] == arm_rgba(COMP)[:3]
     assert lines["S3"].get_linewidth() > lines["S1"].get_linewidth()

@@ -483,3 +483,89 @@ def time_to_relapse(
         [(s, np.nan, r) for s, r in reasons.items() if r], columns=[subject, visit, "reason"]
     )
     return Derived(data, excluded.astype({"reason": "string"}))
+
+
+SUBJECT_COLUMNS = ("arm", "site", "sex", "fitzpatrick", "age", "baseline_iga")
+
+
+def analysis_frame(study, *, subject_columns: Sequence[str] = SUBJECT_COLUMNS) -> pd.DataFrame:
+    """The long visits table with subject-level columns (arm, site, sex, ...) joined on.
+
+    Every visit row is kept (a left join on ``subject_id``); the subject columns are those of
+    the standard's ``subjects`` table.
+
+    Examples
+    --------
+    >>> from acne_outcomes.study import Study
+    >>> subjects = pd.DataFrame({"subject_id": ["S1"], "arm": ["comparator"], "site": ["A"],
+    ...     "age": [19], "sex": ["male"], "fitzpatrick": ["IV"], "weight_kg": [70.0],
+    ...     "baseline_iga": [3], "randomisation_day": [0]})
+    >>> visits = pd.DataFrame({"subject_id": ["S1", "S1"], "month": [0, 1]})
+    >>> analysis_frame(Study.from_tables(subjects, visits))[["month", "arm"]].values.tolist()
+    [[0, 'comparator'], [1, 'comparator']]
+    """
+    columns = ["subject_id", *subject_columns]
+    frame = study.visits.merge(
+        study.subjects[columns], on="subject_id", how="left", validate="many_to_one"
+    )
+    return frame
+
+
+def study_flow(
+    study, *, analysed: str = "inflammatory_lesions", endpoint_visit: object = 5
+) -> pd.DataFrame:
+    """CONSORT-style row accounting: enrolled, allocated, discontinued (by reason), analysed.
+
+    Returns a frame with columns ``stage``, ``arm`` (empty for the whole study), ``n`` and
+    ``detail``, as drawn by :func:`acne_outcomes.figures.plot_flow`. ``analysed`` counts the
+    subjects with a non-missing ``analysed`` outcome at ``endpoint_visit``; the detail says
+    how many of the allocated subjects lack it, so allocated = analysed + missing.
+    """
+    subjects = study.subjects
+    arms = list(subjects["arm"].dropna().unique())
+    rows = [{"stage": "enrolled", "arm": "", "n": len(subjects), "detail": ""}]
+    observed = study.visits.loc[
+        (study.visits["month"] == endpoint_visit) & study.visits[analysed].notna(), "subject_id"
+    ]
+    for arm in arms:
+        members = subjects[subjects["arm"] == arm]
+        rows.append({"stage": "allocated", "arm": arm, "n": len(members), "detail": ""})
+        reasons = members["discontinuation_reason"].dropna().astype(str).str.replace("_", " ")
+        detail = "; ".join(
+            f"{reason} {count}" for reason, count in reasons.value_counts().sort_index().items()
+        )
+        rows.append({"stage": "discontinued", "arm": arm, "n": int(reasons.size), "detail": detail})
+        with_outcome = int(members["subject_id"].isin(observed).sum())
+        missing = len(members) - with_outcome
+        rows.append(
+            {
+                "stage": f"outcome at month {endpoint_visit}",
+                "arm": arm,
+                "n": with_outcome,
+                "detail": f"missing {missing}" if missing else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def with_baseline(
+    frame: pd.DataFrame, outcome: str, *, subject: str = "subject_id", visit: str = "month"
+) -> pd.DataFrame:
+    """Post-baseline rows of ``frame`` with the subject's baseline ``outcome`` in ``baseline``.
+
+    The input of the baseline-adjusted longitudinal models (MMRM, missing-data analyses):
+    every post-baseline row is kept, including rows whose outcome is missing (the models
+    drop those themselves, under MAR); subjects without a baseline value get ``NaN``.
+
+    Examples
+    --------
+    >>> visits = pd.DataFrame({"subject_id": [1, 1, 2], "month": [0, 1, 1], "y": [5.0, 3.0, 4.0]})
+    >>> with_baseline(visits, "y")["baseline"].tolist()
+    [5.0, nan]
+    """
+    require_columns(frame, subject=subject, visit=visit, outcome=outcome)
+    at_baseline = frame.loc[frame[visit] == 0, [subject, outcome]].drop_duplicates(subject)
+    baseline = at_baseline.set_index(subject)[outcome].astype("float64")
+    post = frame[frame[visit] != 0].copy()
+    post["baseline"] = post[subject].map(baseline).astype("float64")
+    return post.reset_index(drop=True)

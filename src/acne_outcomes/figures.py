@@ -332,7 +332,9 @@ def plot_spaghetti(
     Returns
     -------
     Axes
-        One line per subject (``gid`` = subject id); highlighted lines are wider.
+        One line per subject, with ``gid`` ``"subject-<k>"`` (``k``: the subject's position in
+        sorted order; identifiers are never written into a figure, where SVG output would
+        carry them); highlighted lines are wider.
     """
     function = "plot_spaghetti"
     _require(visits, function, outcome, subject, visit, arm)
@@ -345,14 +347,15 @@ def plot_spaghetti(
     with style.house_style():
         ax = _axes(ax)
         arms = _arm_order(visits[arm])
-        for name, rows in visits.sort_values([subject, visit]).groupby(subject, sort=True):
+        grouped = visits.sort_values([subject, visit]).groupby(subject, sort=True)
+        for position, (name, rows) in enumerate(grouped):
             observed = rows[rows[outcome].notna()]
             bold = name in chosen
             ax.plot(
                 _floats(observed[visit]),
                 _floats(observed[outcome]),
                 color=style.arm_colour(rows[arm].iloc[0]),
-                gid=str(name),
+                gid=f"subject-{position}",
                 linewidth=1.8 if bold else 0.6,
                 alpha=1.0 if bold else 0.35,
                 zorder=3 if bold else 2,

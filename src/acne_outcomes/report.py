@@ -61,6 +61,7 @@ class ReportConfig:
     jobs: int | None = None
     public: bool = False
     notebooks: Path = field(default_factory=lambda: paths.NOTEBOOKS_DIR)
+    synthetic_dir: Path = field(default_factory=lambda: paths.SYNTHETIC_DIR)
     kernel: str = "python3"
 
 
@@ -82,19 +83,42 @@ class NotebookOutputs:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def figure(self, fig, name: str) -> list[Path]:
-        """Save a figure as PNG, SVG and PDF (deterministic bytes); return the paths."""
+    def figure(self, fig, name: str) -> None:
+        """Save a figure as PNG, SVG and PDF (deterministic bytes).
+
+        Returns nothing, so that a notebook cell ending with it shows no paths.
+        """
         from acne_outcomes.style import save_figure
 
         folder = self.folder("figures")
-        return [] if folder is None else save_figure(fig, name, folder)
+        if folder is not None:
+            save_figure(fig, name, folder)
 
-    def table(self, frame, name: str) -> list[Path]:
-        """Save a table as CSV, HTML and LaTeX; return the paths."""
+    def table(self, frame, name: str) -> None:
+        """Save a table as CSV, HTML and LaTeX."""
         from acne_outcomes.tables import write_table
 
         folder = self.folder("tables")
-        return [] if folder is None else write_table(frame, name, folder)
+        if folder is not None:
+            write_table(frame, name, folder)
+
+
+def open_study(
+    data_path=None, *, scenario: str = "rct", seed: int = 0, n_subjects: int | None = None
+):
+    """The study a notebook analyses: the data package at ``data_path``, else a synthetic one.
+
+    The report build always passes ``data_path`` (a validated package, real or generated
+    once per build); run interactively with ``data_path=None``, a notebook simulates the
+    scenario in memory.
+    """
+    if data_path is not None:
+        from acne_outcomes import load_study
+
+        return load_study(data_path)
+    from acne_outcomes.simulate import simulate_study
+
+    return simulate_study(scenario, n_subjects=n_subjects, seed=seed)
 
 
 def discover_notebooks(folder: Path) -> list[Path]:
@@ -122,7 +146,7 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
     from acne_outcomes.simulate import simulate_study
 
     size = "default" if config.n_subjects is None else str(config.n_subjects)
-    folder = paths.SYNTHETIC_DIR / f"{config.scenario}-n{size}-seed{config.seed}"
+    folder = Path(config.synthetic_dir) / f"{config.scenario}-n{size}-seed{config.seed}"
     if not (folder / "datapackage.json").exists():
         simulate_study(config.scenario, n_subjects=config.n_subjects, seed=config.seed).save(
             folder, overwrite=True
@@ -245,6 +269,8 @@ def _run_notebook(notebook: Path, parameters: dict, staging: Path, kernel: str) 
             parameters={**parameters, "output_dir": str(staging), "notebook_name": notebook.stem},
             kernel_name=kernel, cwd=str(notebook.parent), progress_bar=False,
             request_save_on_cell_execute=False,
+            # the kernel's own log (transport notes, the interrupt at shutdown) is noise here
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )  # fmt: skip
     except papermill.PapermillExecutionError as error:
         raise ReportBuildError(
