@@ -63,6 +63,9 @@ class ReportConfig:
     notebooks: Path = field(default_factory=lambda: paths.NOTEBOOKS_DIR)
     synthetic_dir: Path = field(default_factory=lambda: paths.SYNTHETIC_DIR)
     kernel: str = "python3"
+    title: str = "acne-outcomes report"
+    parameters: dict = field(default_factory=dict)  # extra notebook parameters (e.g. n_sims)
+    remove_tags: tuple[str, ...] = ()  # cells with these tags are left out of the pages
 
 
 class NotebookOutputs:
@@ -189,8 +192,10 @@ def build_report(config: ReportConfig, *, progress: bool = True) -> dict:
     previous = _read_manifest(out)
     plan = {}
     for notebook in notebooks:
-        parameters = {"data_path": str(data_path), "public": config.public}
-        key = notebook_key(notebook, parameters, inputs, code)
+        parameters = {"data_path": str(data_path), "public": config.public, **config.parameters}
+        key = notebook_key(
+            notebook, {**parameters, "_remove_tags": list(config.remove_tags)}, inputs, code
+        )
         old = previous.get("notebooks", {}).get(notebook.stem, {})
         fresh = old.get("key") == key and (out / f"{notebook.stem}.html").exists()
         plan[notebook] = {"parameters": parameters, "key": key, "run": not fresh, "old": old}
@@ -242,7 +247,7 @@ def _execute(to_run, plan, staging: Path, config: ReportConfig, progress: bool) 
     results = {}
 
     def run(notebook: Path):
-        seconds = _run_notebook(notebook, plan[notebook]["parameters"], staging, config.kernel)
+        seconds = _run_notebook(notebook, plan[notebook]["parameters"], staging, config)
         bar.set_postfix_str(f"{notebook.stem} {seconds:.1f} s")
         bar.update()
         return notebook.stem, seconds
@@ -257,7 +262,7 @@ def _execute(to_run, plan, staging: Path, config: ReportConfig, progress: bool) 
     return results
 
 
-def _run_notebook(notebook: Path, parameters: dict, staging: Path, kernel: str) -> float:
+def _run_notebook(notebook: Path, parameters: dict, staging: Path, config: ReportConfig) -> float:
     import papermill
 
     started = time.perf_counter()
@@ -267,7 +272,7 @@ def _run_notebook(notebook: Path, parameters: dict, staging: Path, kernel: str) 
         papermill.execute_notebook(
             str(notebook), str(executed),
             parameters={**parameters, "output_dir": str(staging), "notebook_name": notebook.stem},
-            kernel_name=kernel, cwd=str(notebook.parent), progress_bar=False,
+            kernel_name=config.kernel, cwd=str(notebook.parent), progress_bar=False,
             request_save_on_cell_execute=False,
             # the kernel's own log (transport notes, the interrupt at shutdown) is noise here
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
@@ -277,11 +282,25 @@ def _run_notebook(notebook: Path, parameters: dict, staging: Path, kernel: str) 
             f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}\n"
             f"(executed copy with the traceback: {executed}; the previous report is unchanged)"
         ) from None
+    _remove_tagged_cells(executed, config.remove_tags)
     _to_html(executed, staging / f"{notebook.stem}.html", _title(executed, notebook.stem))
     return time.perf_counter() - started
 
 
 PAGE_TEMPLATE = paths.PACKAGE_DIR / "templates" / "report_page.html.j2"
+
+
+def _remove_tagged_cells(executed: Path, tags: tuple[str, ...]) -> None:
+    """Drop cells carrying any of ``tags`` (e.g. worked solutions in the student build)."""
+    if not tags:
+        return
+    import nbformat
+
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.cells = [
+        cell for cell in notebook.cells if not set(tags) & set(cell.metadata.get("tags", []))
+    ]
+    nbformat.write(notebook, executed)
 
 
 def _to_html(executed: Path, target: Path, title: str) -> None:
@@ -363,12 +382,12 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
     )
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8"><title>acne-outcomes report</title>',
+        f'<html lang="en"><head><meta charset="utf-8"><title>{escape(config.title)}</title>',
         '<link rel="icon" href="data:,">',
         "<style>body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}"
         ".section{margin-bottom:2rem}.figs{display:flex;flex-wrap:wrap;gap:1rem}"
         ".figs img{max-width:32rem;width:100%;border:1px solid #ddd}</style></head><body>",
-        "<h1>acne-outcomes report</h1>",
+        f"<h1>{escape(config.title)}</h1>",
         f"<p>Built from the {described}{' in public mode (small cells suppressed)' if config.public else ''}. "
         'See <a href="manifest.json">manifest.json</a> for input checksums, versions and timings, and the '
         '<a href="data-dictionary.html">data dictionary</a>.</p>',

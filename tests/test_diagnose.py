@@ -1,0 +1,119 @@
+"""Design diagnosis: metrics against hand computation, identical results on every executor
+(serial, joblib processes, a real Dask LocalCluster with two worker processes), and the
+before-after lesson's point with the true effect set to zero."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from acne_outcomes.appraisal import Strategy, diagnose, summarise
+from acne_outcomes.appraisal import strategies as catalogue
+from acne_outcomes.appraisal.diagnose import replicate_seeds
+
+
+def _true_zero(study):
+    return 0.0
+
+
+def _mean_age_difference(study):
+    """A cheap strategy: difference in mean age between arms (truth 0 under randomisation)."""
+    subjects = study.subjects
+    ages = [
+        subjects.loc[subjects["arm"] == arm, "age"].astype(float)
+        for arm in ("isotretinoin", "comparator")
+    ]
+    estimate = ages[0].mean() - ages[1].mean()
+    se = math.sqrt(ages[0].var() / len(ages[0]) + ages[1].var() / len(ages[1]))
+    z = estimate / se
+    p_value = math.erfc(abs(z) / math.sqrt(2))
+    return {
+        "estimate": estimate,
+        "ci_low": estimate - 1.96 * se,
+        "ci_high": estimate + 1.96 * se,
+        "p_value": p_value,
+    }
+
+
+def _always_fails(study):
+    raise RuntimeError("model did not converge")
+
+
+AGE = Strategy("age difference", "zero", _mean_age_difference, _true_zero)
+FAILING = Strategy("failing", "zero", _always_fails, _true_zero)
+
+
+def test_summary_metrics_match_hand_computation():
+    replicates = pd.DataFrame(
+        {
+            "replicate": [0, 1, 2, 3],
+            "strategy": "s",
+            "estimand": "e",
+            "truth": 1.0,
+            "estimate": [1.5, 0.5, 2.0, 1.0],
+            "ci_low": [0.9, 0.2, 1.2, 0.1],
+            "ci_high": [2.1, 0.8, 2.8, 1.9],
+            "p_value": [0.01, 0.2, 0.001, 0.04],
+            "error": "",
+        }
+    )
+    row = summarise(replicates).iloc[0]
+    errors = np.array([0.5, -0.5, 1.0, 0.0])
+    assert row["bias"] == pytest.approx(errors.mean())
+    assert row["bias_mcse"] == pytest.approx(errors.std(ddof=1) / 2)
+    assert row["rmse"] == pytest.approx(math.sqrt(np.mean(errors**2)))
+    assert row["coverage"] == pytest.approx(0.5) and row["coverage_mcse"] == pytest.approx(
+        math.sqrt(0.25 / 4)
+    )
+    assert row["rejection_rate"] == pytest.approx(0.75)
+
+
+def test_seeds_are_fixed_per_replicate():
+    assert replicate_seeds(7, 5) == replicate_seeds(7, 5)
+    assert replicate_seeds(7, 5)[:3] == replicate_seeds(7, 3)
+    assert replicate_seeds(7, 5) != replicate_seeds(8, 5)
+
+
+def test_failures_are_counted_not_fatal():
+    summary = diagnose(
+        "rct", analyses=[AGE, FAILING], n_sims=4, executor="serial", progress=False, n_subjects=60
+    )
+    failing = summary.set_index("strategy").loc["failing"]
+    assert failing["n_failed"] == 4 and math.isnan(failing["bias"])
+    assert summary.set_index("strategy").loc["age difference", "n_failed"] == 0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="allowed"):
+        diagnose("rct", analyses=[AGE], n_sims=4, executor="threads")
+    with pytest.raises(ValueError, match="known"):
+        catalogue.default_strategies("case_series")
+    with pytest.raises(ValueError, match="unknown parameter"):
+        diagnose("rct", analyses=[AGE], n_sims=2, executor="serial", progress=False, no_such_knob=1)
+
+
+def test_identical_results_on_every_executor():
+    arguments = {"analyses": [AGE, catalogue.MMRM_PIH], "n_sims": 6, "seed": 11, "progress": False,
+                 "return_replicates": True, "n_subjects": 80, "batch_size": 2}  # fmt: skip
+    _, serial = diagnose("rct", executor="serial", **arguments)
+    _, processes = diagnose("rct", executor="processes", n_jobs=2, **arguments)
+    _, dask = diagnose("rct", executor="dask", n_jobs=2, **arguments)
+    pd.testing.assert_frame_equal(serial, processes)
+    pd.testing.assert_frame_equal(serial, dask)
+    assert serial["replicate"].nunique() == 6 and (serial["error"] == "").all()
+
+
+def test_before_after_finds_an_effect_that_is_not_there():
+    summary = diagnose(
+        "rct", analyses=[catalogue.BEFORE_AFTER_PIH, catalogue.MMRM_PIH], n_sims=30, seed=1,
+        executor="processes", n_jobs=2, progress=False, pih_effect=0.0, pih_formation_rate=0.0,
+    ).set_index("strategy")  # fmt: skip
+    naive = summary.loc[catalogue.BEFORE_AFTER_PIH.name]
+    randomised = summary.loc[catalogue.MMRM_PIH.name]
+    assert naive["truth"] == 0 and randomised["truth"] == 0
+    assert naive["rejection_rate"] > 0.8 and naive["mean_estimate"] < 0
+    assert randomised["rejection_rate"] < 0.25
+    assert abs(randomised["bias"]) < 3 * randomised["bias_mcse"] + 0.05
