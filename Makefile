@@ -11,7 +11,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help env report test test-slow lint format bench lab data dictionary lock clean
+.PHONY: help env report teach test test-slow lint format bench lab data dictionary lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +27,10 @@ env: $(STAMP)  ## create or refresh .venv from the pinned versions
 
 report: $(STAMP)  ## build the report on the built-in synthetic study into reports/
 	$(BIN)/acne-outcomes report --jobs $(JOBS)
+
+teach: $(STAMP)  ## build the evidence-appraisal lab: student and instructor editions
+	$(BIN)/acne-outcomes teach --jobs $(JOBS)
+	$(BIN)/acne-outcomes teach --instructor --jobs $(JOBS)
 
 data: $(STAMP)  ## write the default synthetic study to data/synthetic/rct
 	$(BIN)/acne-outcomes simulate --scenario rct --seed 0 --out data/synthetic/rct --overwrite

@@ -40,10 +40,15 @@ def test_entry_point_is_installed(study_folder):
 
 def test_simulate_writes_a_valid_package(tmp_path, capsys):
     out = tmp_path / "rct"
-    assert cli(["simulate", "--n", "40", "--seed", "3", "--out", str(out), "--param", "pih_effect=0"]) == 0
+    assert (
+        cli(["simulate", "--n", "40", "--seed", "3", "--out", str(out), "--param", "pih_effect=0"])
+        == 0
+    )
     assert "wrote" in capsys.readouterr().out
     assert cli(["validate", str(out)]) == 0
-    assert cli(["simulate", "--n", "40", "--out", str(out)]) == 2  # exists: refuses without --overwrite
+    assert (
+        cli(["simulate", "--n", "40", "--out", str(out)]) == 2
+    )  # exists: refuses without --overwrite
     assert "overwrite" in capsys.readouterr().err
     assert cli(["simulate", "--param", "no_such_knob=1", "--out", str(tmp_path / "x")]) == 1
     assert "allowed parameters" in capsys.readouterr().err

@@ -57,7 +57,7 @@ def test_every_notebook_ran_and_produced_outputs(built):
 
 def test_report_opens_in_chromium(built, tmp_path):
     config, _ = built
-    shots = tmp_path / "screenshots"
+    shots = PROJECT_ROOT / "build" / "screenshots" / "report"  # kept for inspection (git-ignored)
     result = check_report(config.out, shots, tmp_path)
     assert result["problems"] == []
     pages = {url.rsplit("/", 1)[1] for url in result["visited"]}

@@ -122,7 +122,33 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=VALUE", help="model parameter"
     )
     diagnose.add_argument("--out", type=Path, help="also write the summary to this CSV file")
+
+    teach = commands.add_parser(
+        "teach",
+        help="build the evidence-appraisal lab (student or instructor edition)",
+        description="Execute the lessons in notebooks/teaching and write the teaching report: the student "
+        "edition leaves out the worked solutions, the instructor edition keeps them.",
+    )
+    teach.add_argument("--instructor", action="store_true", help="include the worked solutions")
+    teach.add_argument(
+        "--out", type=Path, default=None, help="folder (default: reports/teaching[-instructor])"
+    )
+    teach.add_argument(
+        "--n-sims", type=int, default=200, help="simulated studies per diagnosis (default 200)"
+    )
+    teach.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
     return parser
+
+
+def _run_teach(args) -> int:
+    from acne_outcomes import paths
+    from acne_outcomes.appraisal.teach import build_teaching
+
+    default = paths.REPORTS_DIR / ("teaching-instructor" if args.instructor else "teaching")
+    build_teaching(
+        args.out or default, instructor=args.instructor, n_sims=args.n_sims, jobs=args.jobs
+    )
+    return EXIT_OK
 
 
 def _run_diagnose(args) -> int:
@@ -237,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         "simulate": _run_simulate,
         "report": _run_report,
         "diagnose": _run_diagnose,
+        "teach": _run_teach,
     }
     try:
         return runners[args.command](args)

@@ -66,6 +66,7 @@ class ReportConfig:
     title: str = "acne-outcomes report"
     parameters: dict = field(default_factory=dict)  # extra notebook parameters (e.g. n_sims)
     remove_tags: tuple[str, ...] = ()  # cells with these tags are left out of the pages
+    description: str | None = None  # the index's opening sentence (default: the data used)
 
 
 class NotebookOutputs:
@@ -388,7 +389,8 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
         ".section{margin-bottom:2rem}.figs{display:flex;flex-wrap:wrap;gap:1rem}"
         ".figs img{max-width:32rem;width:100%;border:1px solid #ddd}</style></head><body>",
         f"<h1>{escape(config.title)}</h1>",
-        f"<p>Built from the {described}{' in public mode (small cells suppressed)' if config.public else ''}. "
+        f"<p>{config.description or f'Built from the {described}'}"
+        f"{' in public mode (small cells suppressed)' if config.public else ''}. "
         'See <a href="manifest.json">manifest.json</a> for input checksums, versions and timings, and the '
         '<a href="data-dictionary.html">data dictionary</a>.</p>',
     ]

@@ -50,7 +50,8 @@ def true_percent_change_difference_month5(study) -> float:
 # --------------------------------------------------------------------------- analyses
 
 
-def _row(estimates: pd.DataFrame, *, visit, scale: str) -> dict:
+def estimate_at(estimates: pd.DataFrame, *, visit, scale: str) -> dict:
+    """The estimate, CI and p-value of the tidy-frame row at ``visit`` on ``scale``."""
     rows = estimates[(estimates["visit"] == visit) & (estimates["scale"] == scale)]
     if rows.empty:
         raise ValueError(f"no {scale} estimate at visit {visit}")
@@ -66,7 +67,7 @@ def gee_rate_ratio_month5(study) -> dict:
         derive.analysis_frame(study), outcome="inflammatory_lesions", subject="subject_id",
         visit="month", arm="arm", reference=CONTROL,
     )  # fmt: skip
-    return _row(estimates, visit=5, scale="rate ratio")
+    return estimate_at(estimates, visit=5, scale="rate ratio")
 
 
 def _mmrm_difference(study, outcome: str, visit: int) -> dict:
@@ -77,7 +78,7 @@ def _mmrm_difference(study, outcome: str, visit: int) -> dict:
         data, outcome=outcome, subject="subject_id", visit="month", arm="arm",
         baseline="baseline", reference=CONTROL,
     )  # fmt: skip
-    return _row(result.estimates, visit=visit, scale="mean difference")
+    return estimate_at(result.estimates, visit=visit, scale="mean difference")
 
 
 def mmrm_pih_month12(study) -> dict:
@@ -116,7 +117,8 @@ def before_after_ecca_month12(study) -> dict:
     return _before_after(study, "ecca_score", 12)
 
 
-def _percent_change_data(study) -> pd.DataFrame:
+def percent_change_data(study) -> pd.DataFrame:
+    """Percent change of inflammatory lesions from baseline, months 1-5, with arm and baseline."""
     frame = derive.analysis_frame(study)
     change = derive.percent_change_from_baseline(
         frame, subject="subject_id", visit="month", outcome="inflammatory_lesions"
@@ -130,10 +132,10 @@ def _missing_method(study, method: str) -> dict:
     function = {"complete case": missing.complete_case, "LOCF": missing.locf,
                 "MMRM": missing.mmrm_endpoint}[method]  # fmt: skip
     estimates = function(
-        _percent_change_data(study), outcome="percent_change", subject="subject_id", visit="month",
+        percent_change_data(study), outcome="percent_change", subject="subject_id", visit="month",
         arm="arm", endpoint=5, baseline="baseline", reference=CONTROL,
     )  # fmt: skip
-    return _row(estimates, visit=5, scale="mean difference")
+    return estimate_at(estimates, visit=5, scale="mean difference")
 
 
 def completers_percent_change_month5(study) -> dict:
@@ -151,13 +153,15 @@ def mmrm_percent_change_month5(study) -> dict:
     return _missing_method(study, "MMRM")
 
 
-def _month12(study, outcome: str) -> pd.DataFrame:
+def month12_with_baseline(study, outcome: str) -> pd.DataFrame:
+    """Month-12 rows with the baseline value and a 0/1 ``treated`` column (observed data only)."""
     frame = derive.with_baseline(derive.analysis_frame(study), outcome)
     frame = frame[(frame["month"] == 12) & frame[outcome].notna() & frame["baseline"].notna()]
     return frame.assign(treated=(frame["arm"] == TREATED).astype(float))
 
 
-def _ols_arm(frame: pd.DataFrame, outcome: str, covariates: list[str]) -> dict:
+def ols_arm_difference(frame: pd.DataFrame, outcome: str, covariates: list[str]) -> dict:
+    """OLS coefficient of ``treated`` (with 95% CI and p-value), adjusted for ``covariates``."""
     import statsmodels.api as sm
 
     design = pd.get_dummies(frame[["treated", *covariates]], drop_first=True, dtype=float)
@@ -175,17 +179,19 @@ def _ols_arm(frame: pd.DataFrame, outcome: str, covariates: list[str]) -> dict:
 
 def unadjusted_pih_month12(study) -> dict:
     """Naive for non-randomised data: difference in mean PIH index at month 12 (observed)."""
-    return _ols_arm(_month12(study, "pih_index"), "pih_index", [])
+    return ols_arm_difference(month12_with_baseline(study, "pih_index"), "pih_index", [])
 
 
 def adjusted_pih_month12(study) -> dict:
     """Regression adjustment for the measured confounders: baseline PIH, skin type, severity, sex."""
-    frame = _month12(study, "pih_index")
+    frame = month12_with_baseline(study, "pih_index")
     frame = frame.assign(
         fitzpatrick=frame["fitzpatrick"].astype(str), sex=frame["sex"].astype(str),
         baseline_iga=frame["baseline_iga"].astype(float),
     )  # fmt: skip
-    return _ols_arm(frame, "pih_index", ["baseline", "fitzpatrick", "baseline_iga", "sex"])
+    return ols_arm_difference(
+        frame, "pih_index", ["baseline", "fitzpatrick", "baseline_iga", "sex"]
+    )
 
 
 # --------------------------------------------------------------------------- catalogue

@@ -1,0 +1,264 @@
+"""An interactive explorer for the lessons: change the truth and the design, see the estimates move.
+
+:func:`explorer` returns an ipywidgets UI (sliders for the true PIH and lesion effects, the
+sample size and informative dropout; a dropdown over the generator's scenarios). Each change
+re-simulates one study and redraws a small figure: the observed PIH index by arm and visit,
+and the before-after (treated arm only) and two-arm estimates of the month-12 difference
+beside the true value. The estimates are fast closed-form ones (paired t, ANCOVA), so an
+update takes well under a second at 266 subjects (:func:`explorer_update_seconds`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from acne_outcomes import derive
+from acne_outcomes.appraisal import lessons, strategies
+
+SCENARIO_CHOICES = ("rct", "single_arm", "observational", "flare_enrollment", "informative_dropout")
+OUTCOME = "pih_index"
+VISIT = 12
+START_VALUES = {  # the sliders' starting values: no direct PIH effect, lesion effect as sourced
+    "pih_effect": 0.0,
+    "pih_formation_rate": 0.0,
+    "lesion_effect_scale": 1.0,
+    "dropout_response_effect": 0.0,
+}
+
+
+def _interval(estimate: float, se: float, dof: float) -> tuple[float, float]:
+    half = scipy_stats.t.ppf(0.975, dof) * se
+    return estimate - half, estimate + half
+
+
+def explorer_estimates(study) -> pd.DataFrame:
+    """Before-after and two-arm estimates of the month-12 PIH difference, with the truth.
+
+    Returns
+    -------
+    DataFrame
+        ``analysis`` ("before-after (treated arm only)", "two-arm ANCOVA"), ``estimate``,
+        ``ci_low``, ``ci_high``, ``truth``; the two-arm row is missing for a single-arm study.
+
+    Examples
+    --------
+    >>> from acne_outcomes.simulate import simulate_study
+    >>> table = explorer_estimates(simulate_study("rct", n_subjects=120, seed=1, **lessons.PIH_NULL))
+    >>> table["analysis"].tolist(), table["truth"].tolist()
+    (['before-after (treated arm only)', 'two-arm ANCOVA'], [0.0, 0.0])
+    """
+    frame = derive.analysis_frame(study)
+    wide = frame[frame["month"].isin([0, VISIT])].pivot_table(
+        index="subject_id", columns="month", values=OUTCOME, aggfunc="first"
+    )
+    wide = wide.dropna()
+    arms = study.subjects.set_index("subject_id").loc[wide.index, "arm"].astype(str)
+    treated = (arms == strategies.TREATED).to_numpy(float)
+    truth = strategies.true_pih_difference_month12(study)
+    change = (wide[VISIT] - wide[0]).to_numpy(float)[treated == 1]
+    rows = []
+    if len(change) >= 3:
+        se = change.std(ddof=1) / math.sqrt(len(change))
+        rows.append(("before-after (treated arm only)", change.mean(),
+                     *_interval(change.mean(), se, len(change) - 1)))  # fmt: skip
+    if 0 < treated.sum() < len(treated) - 2:
+        estimate, low, high, _ = lessons._ancova_test(
+            wide[VISIT].to_numpy(float), treated, wide[0].to_numpy(float)
+        )
+        rows.append(("two-arm ANCOVA", estimate, low, high))
+    table = pd.DataFrame(rows, columns=["analysis", "estimate", "ci_low", "ci_high"])
+    return table.assign(truth=truth)
+
+
+def draw(study, estimates: pd.DataFrame, figure) -> None:
+    """Draw the explorer's two panels on ``figure`` (cleared first)."""
+    from acne_outcomes import style
+
+    figure.clear()
+    means_axes, estimate_axes = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    means = lessons.arm_visit_means(derive.analysis_frame(study), OUTCOME)
+    for arm, rows in means.groupby("contrast", sort=False):
+        colour = style.arm_colour(arm)
+        means_axes.errorbar(rows["visit"], rows["estimate"],
+                            yerr=[rows["estimate"] - rows["ci_low"], rows["ci_high"] - rows["estimate"]],
+                            marker="o", markersize=3, capsize=2, color=colour, label=str(arm))  # fmt: skip
+    means_axes.set_xlabel("Month")
+    means_axes.set_ylabel("PIH index (observed mean, 95% CI)")
+    means_axes.legend(frameon=False, fontsize=7)
+    y = np.arange(len(estimates))[::-1]
+    estimate_axes.hlines(y, estimates["ci_low"], estimates["ci_high"], color="black")
+    estimate_axes.plot(estimates["estimate"], y, "s", color="black")
+    truth = float(estimates["truth"].iloc[0]) if len(estimates) else math.nan
+    estimate_axes.axvline(truth, color="#d62728", linestyle="--", label=f"truth {truth:.2f}")
+    estimate_axes.axvline(0, color="grey", linewidth=0.6)
+    estimate_axes.set_yticks(y, [name.replace(" (", "\n(") for name in estimates["analysis"]])
+    estimate_axes.set_xlabel("Month-12 difference (95% CI)")
+    estimate_axes.legend(frameon=False, fontsize=7, loc="lower right")
+    figure.suptitle(
+        f"{study.truth['scenario']}: {study.n_subjects} subjects, seed {study.metadata.get('seed', '')}",
+        fontsize=9,
+    )
+    figure.tight_layout()
+
+
+def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
+    """An ipywidgets UI that re-simulates a study and redraws it when a control changes.
+
+    Parameters
+    ----------
+    scenario : str, default "rct"
+        Initial design (the dropdown offers every scenario).
+    n_subjects : int, default 266
+        Initial sample size (slider 40-1,000).
+    seed : int, default 0
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The UI, with extra attributes: ``controls`` (dict of the widgets by parameter name),
+        ``figure`` (the matplotlib Figure), ``estimates`` (the last
+        :func:`explorer_estimates` table), ``update()`` (redraw now) and
+        ``last_update_seconds``.
+
+    Examples
+    --------
+    >>> ui = explorer(n_subjects=100)
+    >>> before = ui.estimates["truth"].iloc[0]
+    >>> ui.controls["pih_effect"].value = 2.0
+    >>> bool(ui.estimates["truth"].iloc[0] < before)
+    True
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot  # noqa: F401  (activates the kernel's inline display of figures)
+    from IPython import get_ipython
+    from IPython.display import display
+    from matplotlib.figure import Figure
+
+    if scenario not in SCENARIO_CHOICES:
+        raise ValueError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIO_CHOICES)}")
+    slider = {"continuous_update": False, "style": {"description_width": "11rem"},
+              "layout": widgets.Layout(width="26rem")}  # fmt: skip
+    controls = {
+        "scenario": widgets.Dropdown(
+            options=SCENARIO_CHOICES, value=scenario, description="design", style=slider["style"]
+        ),  # fmt: skip
+        "pih_effect": widgets.FloatSlider(
+            value=START_VALUES["pih_effect"],
+            min=-2.0,
+            max=2.0,
+            step=0.1,
+            description="true PIH effect (log fading)",
+            **slider,
+        ),  # fmt: skip
+        "pih_formation_rate": widgets.FloatSlider(
+            value=START_VALUES["pih_formation_rate"],
+            min=0.0,
+            max=0.01,
+            step=0.001,
+            readout_format=".3f",
+            description="new PIH per lesion-month",
+            **slider,
+        ),  # fmt: skip
+        "lesion_effect_scale": widgets.FloatSlider(
+            value=START_VALUES["lesion_effect_scale"],
+            min=0.0,
+            max=2.0,
+            step=0.1,
+            description="lesion effect scale",
+            **slider,
+        ),  # fmt: skip
+        "n_subjects": widgets.IntSlider(
+            value=n_subjects, min=40, max=1000, step=10, description="subjects", **slider
+        ),  # fmt: skip
+        "dropout_response_effect": widgets.FloatSlider(
+            value=START_VALUES["dropout_response_effect"],
+            min=0.0,
+            max=6.0,
+            step=0.5,
+            description="informative dropout",
+            **slider,
+        ),  # fmt: skip
+        "seed": widgets.IntText(value=seed, description="seed", style=slider["style"]),
+    }
+    figure = Figure(figsize=(8, 3.2))
+    output = widgets.Output()
+    ui = widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values()))]), output])
+    ui.controls, ui.figure, ui.last_update_seconds = controls, figure, math.nan
+
+    def update(*_):
+        started = time.perf_counter()
+        study = simulate_from_controls(controls)
+        ui.estimates = explorer_estimates(study)
+        draw(study, ui.estimates, figure)
+        if get_ipython() is not None:  # in a kernel: show it; in plain Python: just compute
+            with output:
+                output.clear_output(wait=True)
+                display(figure)
+        ui.last_update_seconds = time.perf_counter() - started
+
+    for control in controls.values():
+        control.observe(update, names="value")
+    ui.update = update
+    update()
+    return ui
+
+
+def simulate_from_controls(controls: dict):
+    """Simulate the study the explorer's controls describe (a dict of widgets or of values)."""
+    from acne_outcomes.simulate import simulate_study
+
+    values = {name: getattr(control, "value", control) for name, control in controls.items()}
+    scenario, seed, n_subjects = (
+        values.pop("scenario"),
+        values.pop("seed"),
+        values.pop("n_subjects"),
+    )
+    if scenario == "informative_dropout" and values["dropout_response_effect"] == 0:
+        values.pop("dropout_response_effect")  # keep the scenario's own setting
+    return simulate_study(scenario, n_subjects=n_subjects, seed=seed, **values)
+
+
+def explorer_update_seconds(n_updates: int = 5, *, n_subjects: int = 266, seed: int = 0) -> float:
+    """Median seconds of an explorer update (new parameters each time: re-simulate + redraw).
+
+    Each update sets a new true PIH effect, so the study and its truth are computed afresh
+    (the truth cache does not help).
+
+    Examples
+    --------
+    >>> explorer_update_seconds(2, n_subjects=60) > 0
+    True
+    """
+    ui = explorer(n_subjects=n_subjects, seed=seed)
+    timings = []
+    for step in range(n_updates):
+        ui.controls["pih_effect"].value = round(-1.5 + 0.3 * (step + 1), 1) + 0.05
+        timings.append(ui.last_update_seconds)
+    return float(np.median(timings))
+
+
+def explorer_snapshot(scenario: str = "rct", n_subjects: int = 266, seed: int = 0, **parameters):
+    """The explorer's figure for one setting, without widgets (for static pages).
+
+    ``parameters`` are generator overrides (the explorer's starting point has no PIH effect).
+    Creating no widget keeps a built HTML page free of the widget manager's scripts.
+
+    Examples
+    --------
+    >>> figure = explorer_snapshot(n_subjects=80)
+    >>> len(figure.axes)
+    2
+    """
+    from matplotlib.figure import Figure
+
+    controls = {"scenario": scenario, "seed": seed, "n_subjects": n_subjects,
+                **START_VALUES, **parameters}  # fmt: skip
+    study = simulate_from_controls(controls)
+    figure = Figure(figsize=(8, 3.2))
+    draw(study, explorer_estimates(study), figure)
+    return figure

@@ -1,0 +1,1070 @@
+"""The small logic behind the evidence-appraisal lessons (``notebooks/teaching``).
+
+Each lesson shows a pitfall with numbers from a design diagnosis against the known truth
+(:func:`acne_outcomes.appraisal.diagnose.diagnose`) or from a purpose-built simulation here:
+
+* :func:`run_diagnosis` / :func:`diagnose_settings` — diagnoses with the lessons' executor
+  rule, several settings in one tidy table; :func:`diagnosis_table` formats one for print.
+* Extra strategies the lessons compare: before-after percent change against the untreated
+  natural course (:data:`BEFORE_AFTER_PERCENT`), multiple imputation (:data:`MI_PERCENT`),
+  a month-12 ANCOVA of the PIH index (:data:`ANCOVA_PIH`, fast and stable in small trials),
+  adjustment without skin type (:data:`ADJUSTED_PIH_NO_SKIN_TYPE`), and the ECCA versions of
+  the observational comparisons (:data:`UNADJUSTED_ECCA`, :data:`ADJUSTED_ECCA`). They reuse
+  the private data helpers of :mod:`acne_outcomes.appraisal.strategies`.
+* Subgroup fishing (:func:`subgroup_tests`, :func:`subgroup_fishing`,
+  :func:`null_family_tests`, :func:`fishing_summary`), the winner's curse
+  (:func:`normal_winners_curse`, :func:`winners_curse_table`) and measurement error
+  (:func:`apparent_improvement`, :func:`rater_noise_parameters`).
+* :func:`claims_evidence`: for each claim of the ledger with a simulation, what naive and
+  better evidence look like when the truth is known.
+
+Nothing here is evidence about isotretinoin: the numbers describe the generator's
+synthetic studies, whose truth is set by the lesson.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from acne_outcomes import derive
+from acne_outcomes.appraisal import strategies
+from acne_outcomes.appraisal.diagnose import Strategy, diagnose, replicate_seeds
+
+SERIAL_UP_TO = 50  # n_sims at or below this run serially (process start-up costs more)
+PIH_NULL = {"pih_effect": 0.0, "pih_formation_rate": 0.0}
+SCAR_NULL = {"scar_formation_rate": 0.0}
+SHARED_SCAR_REMODELLING = {
+    "scar_formation_rate": 0.0,
+    "scar_remodelling_isotretinoin": -0.1,
+    "scar_remodelling_comparator": -0.1,
+}
+ALL_NULL = {**PIH_NULL, **SCAR_NULL, "lesion_effect_scale": 0.0}
+NULL_ENDPOINTS = (
+    "inflammatory_lesions",
+    "comedones",
+    "iga",
+    "ecca_score",
+    "pih_macules",
+    "pih_index",
+)
+RATER_KNOBS = ("pih_number_rater_sd", "pih_size_rater_sd", "pih_intensity_rater_sd")
+
+
+# --------------------------------------------------------------------------- diagnoses
+
+
+def executor_for(n_sims: int, jobs: int | None) -> tuple[str, int | None]:
+    """The executor a lesson uses: serial for few studies or one job, else processes.
+
+    >>> executor_for(20, None), executor_for(200, 2), executor_for(200, 1)
+    (('serial', 1), ('processes', 2), ('serial', 1))
+    """
+    if n_sims <= SERIAL_UP_TO or jobs == 1:
+        return "serial", 1
+    return "processes", jobs
+
+
+def run_diagnosis(
+    scenario: str,
+    analyses: Sequence[Strategy],
+    *,
+    n_sims: int,
+    seed: int = 0,
+    jobs: int | None = None,
+    return_replicates: bool = False,
+    **parameters,
+):
+    """:func:`~acne_outcomes.appraisal.diagnose.diagnose` with the lessons' executor rule.
+
+    Serial when ``n_sims`` ≤ 50 or ``jobs`` = 1, else local processes (``jobs`` workers, all
+    cores when None); no progress bar. The result does not depend on the executor.
+
+    Examples
+    --------
+    >>> summary = run_diagnosis("rct", [strategies.BEFORE_AFTER_PIH], n_sims=3,
+    ...                         n_subjects=60, **PIH_NULL)
+    >>> summary[["strategy", "truth", "n_sims"]].values.tolist()
+    [['before-after (treated arm only), PIH month 12', 0.0, 3]]
+    """
+    executor, n_jobs = executor_for(n_sims, jobs)
+    return diagnose(
+        scenario, list(analyses), n_sims=n_sims, seed=seed, executor=executor, n_jobs=n_jobs,
+        progress=False, return_replicates=return_replicates, **parameters,
+    )  # fmt: skip
+
+
+def diagnose_settings(
+    settings: Sequence[Mapping], *, n_sims: int, seed: int = 0, jobs: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Diagnose several settings (scenario, strategies, parameters) into one table.
+
+    Parameters
+    ----------
+    settings : sequence of mapping
+        Each with ``label`` (str), ``scenario`` (str), ``analyses`` (strategies) and optional
+        ``parameters`` (generator overrides, including ``n_subjects``).
+    n_sims, seed, jobs
+        As :func:`run_diagnosis`; every setting uses the same ``seed``.
+
+    Returns
+    -------
+    (summary, replicates)
+        The diagnosis summaries and the per-study results, each with a first column
+        ``setting`` (the label).
+
+    Examples
+    --------
+    >>> summary, replicates = diagnose_settings(
+    ...     [{"label": "small", "scenario": "rct", "analyses": [strategies.MMRM_PIH],
+    ...       "parameters": {"n_subjects": 60}}], n_sims=2)
+    >>> summary["setting"].tolist(), len(replicates)
+    (['small'], 2)
+    """
+    summaries, replicates = [], []
+    for setting in settings:
+        summary, rows = run_diagnosis(
+            setting["scenario"], setting["analyses"], n_sims=n_sims, seed=seed, jobs=jobs,
+            return_replicates=True, **dict(setting.get("parameters", {})),
+        )  # fmt: skip
+        summaries.append(summary.assign(setting=setting["label"]))
+        replicates.append(rows.assign(setting=setting["label"]))
+    first = ["setting"]
+    summary = pd.concat(summaries, ignore_index=True)
+    rows = pd.concat(replicates, ignore_index=True)
+    return summary[first + [c for c in summary.columns if c not in first]], rows[
+        first + [c for c in rows.columns if c not in first]
+    ]
+
+
+def _with_mcse(value: float, mcse: float, digits: int, percent: bool = False) -> str:
+    if pd.isna(value):
+        return ""
+    if percent:
+        return (
+            f"{100 * value:.1f}% ({100 * mcse:.1f})" if not pd.isna(mcse) else f"{100 * value:.1f}%"
+        )
+    return f"{value:.{digits}f} ({mcse:.{digits}f})" if not pd.isna(mcse) else f"{value:.{digits}f}"
+
+
+def diagnosis_table(summary: pd.DataFrame, *, digits: int = 2) -> pd.DataFrame:
+    """A diagnosis summary formatted for print: values with their Monte Carlo SE.
+
+    Columns: ``setting`` (when present), ``strategy``, ``studies``, ``failed``, ``truth``,
+    ``mean estimate``, ``bias (MCSE)``, ``RMSE``, ``coverage (MCSE)`` and ``rejection rate
+    (MCSE)`` — the last two in percent.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"strategy": ["naive"], "n_sims": [200], "n_failed": [0],
+    ...     "truth": [0.0], "mean_estimate": [-0.5], "bias": [-0.5], "bias_mcse": [0.01],
+    ...     "rmse": [0.52], "coverage": [0.0], "coverage_mcse": [0.0],
+    ...     "rejection_rate": [1.0], "rejection_mcse": [0.0]})
+    >>> diagnosis_table(summary).iloc[0, 3:].tolist()
+    ['0.00', '-0.50', '-0.50 (0.01)', '0.52', '0.0% (0.0)', '100.0% (0.0)']
+    """
+    table = pd.DataFrame(
+        {
+            "strategy": summary["strategy"],
+            "studies": summary["n_sims"].astype(int),
+            "failed": summary["n_failed"].astype(int),
+            "truth": summary["truth"].map(lambda v: f"{v:.{digits}f}"),
+            "mean estimate": summary["mean_estimate"].map(lambda v: f"{v:.{digits}f}"),
+            "bias (MCSE)": [
+                _with_mcse(v, s, digits)
+                for v, s in zip(summary["bias"], summary["bias_mcse"], strict=True)
+            ],
+            "RMSE": summary["rmse"].map(lambda v: f"{v:.{digits}f}"),
+            "coverage (MCSE)": [
+                _with_mcse(v, s, digits, percent=True)
+                for v, s in zip(summary["coverage"], summary["coverage_mcse"], strict=True)
+            ],
+            "rejection rate (MCSE)": [
+                _with_mcse(v, s, digits, percent=True)
+                for v, s in zip(summary["rejection_rate"], summary["rejection_mcse"], strict=True)
+            ],
+        }
+    )
+    if "setting" in summary.columns:
+        table.insert(0, "setting", summary["setting"].to_numpy())
+    return table.reset_index(drop=True)
+
+
+def pick(summary: pd.DataFrame, strategy: Strategy | str, setting: str | None = None) -> pd.Series:
+    """The summary row of one strategy (and setting), to quote its numbers in text.
+
+    >>> summary = pd.DataFrame({"strategy": ["a", "b"], "rejection_rate": [0.05, 1.0]})
+    >>> float(pick(summary, "b")["rejection_rate"])
+    1.0
+    """
+    name = strategy.name if isinstance(strategy, Strategy) else strategy
+    rows = summary[summary["strategy"] == name]
+    if setting is not None:
+        rows = rows[rows["setting"] == setting]
+    if len(rows) != 1:
+        raise ValueError(f"expected one row for {name!r} (setting {setting!r}), found {len(rows)}")
+    return rows.iloc[0]
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """A share as a percentage string, to the resolution of a few hundred simulated studies.
+
+    >>> percent(0.995), percent(0.05, 0)
+    ('99.5%', '5%')
+    """
+    return f"{100 * value:.{digits}f}%"
+
+
+# --------------------------------------------------------------------------- extra strategies
+
+
+def _treated_percent_change(study) -> np.ndarray:
+    frame = derive.analysis_frame(study)
+    change = derive.percent_change_from_baseline(
+        frame[frame["arm"] == strategies.TREATED], subject="subject_id", visit="month",
+        outcome="inflammatory_lesions",
+    ).data  # fmt: skip
+    return change.loc[change["month"] == 5, "percent_change"].astype("float64").dropna().to_numpy()
+
+
+def _one_sample(values: np.ndarray) -> dict:
+    if len(values) < 3:
+        raise ValueError("fewer than 3 values")
+    mean, se = values.mean(), values.std(ddof=1) / math.sqrt(len(values))
+    half = scipy_stats.t.ppf(0.975, len(values) - 1) * se
+    p_value = 2 * scipy_stats.t.sf(abs(mean / se), len(values) - 1) if se > 0 else 0.0
+    return {"estimate": mean, "ci_low": mean - half, "ci_high": mean + half, "p_value": p_value}
+
+
+def before_after_percent_month5(study) -> dict:
+    """Naive: mean percent change of inflammatory lesions to month 5, treated arm only."""
+    return _one_sample(_treated_percent_change(study))
+
+
+def true_effect_vs_untreated_month5(study) -> float:
+    """True mean percent change on isotretinoin minus the untreated natural course."""
+    target = study.truth["estimands"]["inflammatory_percent_change_month5"]
+    return float(target["isotretinoin"] - target["untreated"])
+
+
+def multiple_imputation_percent_month5(study) -> dict:
+    """Multiple imputation under MAR (10 imputations), ANCOVA of percent change at month 5."""
+    from acne_outcomes.stats import missing
+
+    estimates = missing.multiple_imputation(
+        strategies.percent_change_data(study), outcome="percent_change", subject="subject_id",
+        visit="month", arm="arm", endpoint=5, baseline="baseline", reference=strategies.CONTROL,
+        m=10, seed=0,
+    )  # fmt: skip
+    return strategies.estimate_at(estimates, visit=5, scale="mean difference")
+
+
+def _adjusted(study, outcome: str, covariates: Sequence[str]) -> dict:
+    frame = strategies.month12_with_baseline(study, outcome)
+    frame = frame.assign(
+        fitzpatrick=frame["fitzpatrick"].astype(str), sex=frame["sex"].astype(str),
+        baseline_iga=frame["baseline_iga"].astype(float),
+    )  # fmt: skip
+    return strategies.ols_arm_difference(frame, outcome, list(covariates))
+
+
+def adjusted_pih_without_skin_type(study) -> dict:
+    """Adjusted for baseline PIH, severity and sex — skin type not recorded (a hidden confounder)."""
+    return _adjusted(study, "pih_index", ["baseline", "baseline_iga", "sex"])
+
+
+def unadjusted_ecca_month12(study) -> dict:
+    """Naive for non-randomised data: difference in mean ECCA at month 12 (observed)."""
+    return strategies.ols_arm_difference(
+        strategies.month12_with_baseline(study, "ecca_score"), "ecca_score", []
+    )
+
+
+def adjusted_ecca_month12(study) -> dict:
+    """Regression adjustment of ECCA at month 12 for baseline ECCA, skin type, severity, sex."""
+    return _adjusted(study, "ecca_score", ["baseline", "fitzpatrick", "baseline_iga", "sex"])
+
+
+def ancova_pih_month12(study) -> dict:
+    """ANCOVA of the PIH index at month 12 on arm and baseline (subjects observed at both)."""
+    return strategies.ols_arm_difference(
+        strategies.month12_with_baseline(study, "pih_index"), "pih_index", ["baseline"]
+    )
+
+
+ANCOVA_PIH = Strategy(
+    "ANCOVA (baseline-adjusted), PIH month 12", "PIH difference month 12",
+    ancova_pih_month12, strategies.true_pih_difference_month12,
+)  # fmt: skip
+BEFORE_AFTER_PERCENT = Strategy(
+    "before-after (treated arm only), % change month 5", "effect vs no treatment, month 5",
+    before_after_percent_month5, true_effect_vs_untreated_month5,
+)  # fmt: skip
+MI_PERCENT = Strategy(
+    "multiple imputation (MAR), % change month 5", "% change difference month 5",
+    multiple_imputation_percent_month5, strategies.true_percent_change_difference_month5,
+)  # fmt: skip
+ADJUSTED_PIH_NO_SKIN_TYPE = Strategy(
+    "adjusted, skin type not recorded, PIH month 12", "PIH difference month 12",
+    adjusted_pih_without_skin_type, strategies.true_pih_difference_month12,
+)  # fmt: skip
+UNADJUSTED_ECCA = Strategy(
+    "unadjusted difference, ECCA month 12", "ECCA difference month 12",
+    unadjusted_ecca_month12, strategies.true_ecca_difference_month12,
+)  # fmt: skip
+ADJUSTED_ECCA = Strategy(
+    "adjusted for measured confounders, ECCA month 12", "ECCA difference month 12",
+    adjusted_ecca_month12, strategies.true_ecca_difference_month12,
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- one study's means
+
+
+def arm_visit_means(frame: pd.DataFrame, outcome: str, *, ci_level: float = 0.95) -> pd.DataFrame:
+    """Observed mean of ``outcome`` per arm and visit, with a t interval (tidy frame).
+
+    Columns as the project's estimate frames: ``outcome``, ``contrast`` (the arm), ``visit``,
+    ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``n``, ``scale`` ("mean") —
+    the input of :func:`acne_outcomes.figures.plot_mean_trajectories`.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"arm": ["a"] * 4, "month": [0, 0, 1, 1], "y": [1.0, 3.0, 2.0, 2.0]})
+    >>> means = arm_visit_means(frame, "y")
+    >>> means["estimate"].tolist(), means["n"].tolist()
+    ([2.0, 2.0], [2, 2])
+    """
+    rows = []
+    observed = frame[frame[outcome].notna()]
+    for (arm, visit), values in observed.groupby(["arm", "month"], sort=True, observed=True)[
+        outcome
+    ]:
+        values = values.astype(float).to_numpy()
+        n = len(values)
+        mean = values.mean()
+        se = values.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+        half = scipy_stats.t.ppf(0.5 + ci_level / 2, n - 1) * se if n > 1 else math.nan
+        rows.append({"outcome": outcome, "contrast": arm, "visit": visit, "estimate": mean,
+                     "se": se, "ci_low": mean - half, "ci_high": mean + half,
+                     "ci_level": ci_level, "n": n, "scale": "mean"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def plot_estimates_vs_truth(replicates: pd.DataFrame, *, title: str | None = None, ax=None):
+    """Strip plot of every simulated study's estimate and CI per strategy, with the truth.
+
+    One row per strategy (in order of appearance); each study is a faint dot; intervals that
+    miss the truth are drawn in red; each strategy's truth is a dashed segment (``gid="truth"``).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"strategy": ["a", "a", "b"], "estimate": [0.1, -0.1, -0.6],
+    ...     "ci_low": [-0.2, -0.4, -0.9], "ci_high": [0.4, 0.2, -0.3], "truth": 0.0, "error": ""})
+    >>> ax = plot_estimates_vs_truth(rows)
+    >>> [line.get_gid() for line in ax.get_lines()][-1]
+    'truth'
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    import matplotlib.pyplot as plt
+
+    from acne_outcomes import style
+
+    ok = replicates[replicates["error"] == ""]
+    names = list(dict.fromkeys(ok["strategy"]))
+    with style.house_style():
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6.5, 0.9 + 0.9 * len(names)))
+        rng = np.random.default_rng(0)
+        for position, name in enumerate(names):
+            rows = ok[ok["strategy"] == name]
+            y = len(names) - 1 - position + rng.uniform(-0.25, 0.25, len(rows))
+            missed = (
+                (rows["ci_low"] > rows["truth"]) | (rows["ci_high"] < rows["truth"])
+            ).to_numpy()
+            for flag, colour in ((False, "#7f7f7f"), (True, "#d62728")):
+                chosen = missed == flag
+                ax.hlines(y[chosen], rows["ci_low"].to_numpy()[chosen],
+                          rows["ci_high"].to_numpy()[chosen], color=colour, alpha=0.25, linewidth=0.6)  # fmt: skip
+                ax.plot(rows["estimate"].to_numpy()[chosen], y[chosen], "o", color=colour,
+                        markersize=2.5, alpha=0.7)  # fmt: skip
+        for position, name in enumerate(names):
+            truth = float(ok.loc[ok["strategy"] == name, "truth"].mean())
+            row = len(names) - 1 - position
+            ax.plot([truth, truth], [row - 0.4, row + 0.4], color="black", linestyle="--",
+                    linewidth=1.2, gid="truth")  # fmt: skip
+        ax.set_yticks(range(len(names)), [textwrap.fill(name, 26) for name in names[::-1]])
+        ax.set_xlabel("Estimate per simulated study (95% CI; red: misses the truth)")
+        if title:
+            ax.set_title(title)
+    return ax
+
+
+# --------------------------------------------------------------------------- subgroup fishing
+
+
+def _ancova_test(values, treated, baseline) -> tuple[float, float, float, float]:
+    design = np.column_stack([np.ones(len(values)), treated, baseline])
+    coef, _, rank, _ = np.linalg.lstsq(design, values, rcond=None)
+    dof = len(values) - design.shape[1]
+    if rank < design.shape[1] or dof < 2:
+        return (math.nan,) * 4
+    residual = values - design @ coef
+    sigma2 = residual @ residual / dof
+    se = math.sqrt(sigma2 * np.linalg.inv(design.T @ design)[1, 1])
+    if se == 0:
+        return (math.nan,) * 4
+    half = scipy_stats.t.ppf(0.975, dof) * se
+    p_value = 2 * scipy_stats.t.sf(abs(coef[1] / se), dof)
+    return coef[1], coef[1] - half, coef[1] + half, p_value
+
+
+def subgroup_tests(
+    study, *, endpoints: Sequence[str] = NULL_ENDPOINTS, visit: int = 12, min_per_arm: int = 5
+) -> pd.DataFrame:
+    """Every endpoint in every Fitzpatrick subgroup (and overall): ANCOVA arm effect at ``visit``.
+
+    Each test regresses the ``visit`` value on treatment and the baseline value among the
+    subjects observed at both (complete cases). A subgroup with fewer than ``min_per_arm``
+    such subjects in an arm is not tested.
+
+    Returns
+    -------
+    DataFrame
+        ``endpoint``, ``subgroup`` ("all" or "Fitzpatrick I" ...), ``estimate``, ``ci_low``,
+        ``ci_high``, ``p_value``, ``n`` — one row per test.
+
+    Examples
+    --------
+    >>> from acne_outcomes.simulate import simulate_study
+    >>> tests = subgroup_tests(simulate_study("rct", n_subjects=120, seed=1))
+    >>> tests["subgroup"].iloc[0], set(tests["endpoint"]) == set(NULL_ENDPOINTS)
+    ('all', True)
+    """
+    frame = derive.analysis_frame(study)
+    frame = frame[frame["month"].isin([0, visit])]
+    rows = []
+    for endpoint in endpoints:
+        wide = frame.pivot_table(
+            index="subject_id", columns="month", values=endpoint, aggfunc="first"
+        )
+        wide = wide.dropna().rename(columns={0: "baseline", visit: "value"})
+        if "value" not in wide:
+            continue
+        subjects = study.subjects.set_index("subject_id").loc[wide.index]
+        treated = (subjects["arm"] == strategies.TREATED).to_numpy(float)
+        groups = [("all", np.ones(len(wide), bool))] + [
+            (f"Fitzpatrick {level}", (subjects["fitzpatrick"].astype(str) == level).to_numpy())
+            for level in subjects["fitzpatrick"].cat.categories
+        ]
+        for name, members in groups:
+            arm_counts = (treated[members].sum(), (1 - treated[members]).sum())
+            if min(arm_counts) < min_per_arm:
+                continue
+            estimate, low, high, p_value = _ancova_test(
+                wide["value"].to_numpy(float)[members], treated[members],
+                wide["baseline"].to_numpy(float)[members],
+            )  # fmt: skip
+            rows.append({"endpoint": endpoint, "subgroup": name, "estimate": estimate,
+                         "ci_low": low, "ci_high": high, "p_value": p_value,
+                         "n": int(members.sum())})  # fmt: skip
+    return pd.DataFrame(rows, columns=["endpoint", "subgroup", "estimate", "ci_low", "ci_high",
+                                       "p_value", "n"])  # fmt: skip
+
+
+def _fishing_batch(jobs, n_subjects, parameters, endpoints):
+    from acne_outcomes.simulate import simulate_study
+
+    frames = []
+    for replicate, seed in jobs:
+        study = simulate_study("rct", n_subjects=n_subjects, seed=seed, **parameters)
+        frames.append(subgroup_tests(study, endpoints=endpoints).assign(replicate=replicate))
+    return frames
+
+
+def subgroup_fishing(
+    *,
+    n_sims: int,
+    seed: int = 0,
+    jobs: int | None = None,
+    n_subjects: int | None = None,
+    endpoints: Sequence[str] = NULL_ENDPOINTS,
+    **parameters,
+) -> pd.DataFrame:
+    """Simulate ``n_sims`` randomised trials and run :func:`subgroup_tests` on each.
+
+    ``parameters`` go to the generator; with :data:`ALL_NULL` every tested difference is
+    truly zero, so every "significant" result is a false positive.
+
+    Returns
+    -------
+    DataFrame
+        The tests of all studies, with a first column ``replicate``.
+
+    Examples
+    --------
+    >>> tests = subgroup_fishing(n_sims=2, n_subjects=80, endpoints=("pih_index",), **ALL_NULL)
+    >>> sorted(tests["replicate"].unique().tolist())
+    [0, 1]
+    """
+    seeds = list(enumerate(replicate_seeds(seed, n_sims)))
+    executor, n_jobs = executor_for(n_sims, jobs)
+    if executor == "serial":
+        frames = _fishing_batch(seeds, n_subjects, parameters, endpoints)
+    else:
+        from joblib import Parallel, delayed
+
+        size = max(1, math.ceil(n_sims / (4 * (n_jobs or 2))))
+        batches = [seeds[start : start + size] for start in range(0, n_sims, size)]
+        parts = Parallel(n_jobs=n_jobs or -1)(
+            delayed(_fishing_batch)(batch, n_subjects, parameters, endpoints) for batch in batches
+        )
+        frames = [frame for part in parts for frame in part]
+    tests = pd.concat(frames, ignore_index=True)
+    return tests[["replicate", *[c for c in tests.columns if c != "replicate"]]]
+
+
+def null_family_tests(k: int, *, n_sims: int, n_per_arm: int = 30, seed: int = 0) -> pd.DataFrame:
+    """``k`` independent two-arm comparisons per study, all truly null (normal outcomes, t-tests).
+
+    The reference case for :func:`fishing_summary`: with independent tests the chance of at
+    least one p < α is exactly ``1 - (1 - α)^k``.
+
+    Returns
+    -------
+    DataFrame
+        ``replicate``, ``endpoint`` ("test 1" ...), ``subgroup`` ("all"), ``estimate``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``n``.
+
+    Examples
+    --------
+    >>> null_family_tests(3, n_sims=2).shape
+    (6, 8)
+    """
+    rng = np.random.default_rng(seed)
+    treated = rng.normal(size=(n_sims, k, n_per_arm))
+    control = rng.normal(size=(n_sims, k, n_per_arm))
+    difference = treated.mean(axis=2) - control.mean(axis=2)
+    pooled = np.sqrt((treated.var(axis=2, ddof=1) + control.var(axis=2, ddof=1)) / n_per_arm)
+    dof = 2 * n_per_arm - 2
+    p_value = 2 * scipy_stats.t.sf(np.abs(difference / pooled), dof)
+    half = scipy_stats.t.ppf(0.975, dof) * pooled
+    return pd.DataFrame({
+        "replicate": np.repeat(np.arange(n_sims), k),
+        "endpoint": np.tile([f"test {i + 1}" for i in range(k)], n_sims),
+        "subgroup": "all", "estimate": difference.ravel(), "ci_low": (difference - half).ravel(),
+        "ci_high": (difference + half).ravel(), "p_value": p_value.ravel(), "n": 2 * n_per_arm,
+    })  # fmt: skip
+
+
+def fishing_summary(
+    tests: pd.DataFrame, *, alpha: float = 0.05, methods: Sequence[str] = ("none", "holm", "bh")
+) -> pd.DataFrame:
+    """Share of studies with at least one "significant" test, raw and after adjustment.
+
+    Within each study (``replicate``) all its tests form one family; ``"holm"`` and ``"bh"``
+    adjust them with :func:`acne_outcomes.stats.multiplicity.adjust_p_values`.
+
+    Returns
+    -------
+    DataFrame
+        One row per method: ``method``, ``studies``, ``tests_per_study`` (mean),
+        ``any_significant`` (share of studies with ≥ 1 adjusted p < α),
+        ``any_significant_mcse``, ``significant_per_study`` (mean count),
+        ``independent_expectation`` = ``1 - (1 - α)^k`` for the mean family size ``k``
+        (unadjusted row only).
+
+    Examples
+    --------
+    >>> summary = fishing_summary(null_family_tests(10, n_sims=400))
+    >>> round(float(summary.loc[0, "independent_expectation"]), 3)
+    0.401
+    """
+    from acne_outcomes.stats.multiplicity import adjust_p_values
+
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must be in (0, 1)")
+    tested = tests[tests["p_value"].notna()]
+    groups = [group["p_value"].to_numpy(float) for _, group in tested.groupby("replicate")]
+    size = float(np.mean([len(group) for group in groups]))
+    rows = []
+    for method in methods:
+        counts = np.array([
+            int(np.sum((p if method == "none" else adjust_p_values(p, method=method)) < alpha))
+            for p in groups
+        ])  # fmt: skip
+        share = float(np.mean(counts > 0))
+        rows.append({
+            "method": {"none": "unadjusted", "holm": "Holm", "bh": "Benjamini-Hochberg"}.get(method, method),
+            "studies": len(groups), "tests_per_study": size, "any_significant": share,
+            "any_significant_mcse": math.sqrt(share * (1 - share) / len(groups)),
+            "significant_per_study": float(counts.mean()),
+            "independent_expectation": 1 - (1 - alpha) ** size if method == "none" else math.nan,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- winner's curse
+
+
+def normal_winners_curse(
+    true_effect: float, standard_error: float, *, n_sims: int = 100_000, alpha: float = 0.05,
+    seed: int = 0,
+) -> dict:  # fmt: skip
+    """What significant studies report when estimates are ``N(true_effect, standard_error²)``.
+
+    Returns
+    -------
+    dict
+        ``power`` (share with p < α, two-sided z-test), ``mean_estimate`` (all studies),
+        ``mean_significant`` (mean estimate among significant studies),
+        ``exaggeration`` (mean |estimate| among significant / |true effect|, Gelman &
+        Carlin's type M error) and ``wrong_sign`` (share of significant studies with the
+        wrong sign, type S).
+
+    References
+    ----------
+    Gelman A, Carlin J (2014). Beyond power calculations: assessing type S (sign) and type M
+    (magnitude) errors. Perspect Psychol Sci 9:641-651.
+
+    Examples
+    --------
+    >>> curse = normal_winners_curse(1.0, 1.0, n_sims=20_000)
+    >>> round(curse["power"], 2), curse["exaggeration"] > 2
+    (0.17, True)
+    """
+    if standard_error <= 0 or true_effect == 0:
+        raise ValueError("standard_error must be positive and true_effect non-zero")
+    estimates = np.random.default_rng(seed).normal(true_effect, standard_error, n_sims)
+    significant = np.abs(estimates / standard_error) > scipy_stats.norm.ppf(1 - alpha / 2)
+    chosen = estimates[significant]
+    return {
+        "power": float(significant.mean()),
+        "mean_estimate": float(estimates.mean()),
+        "mean_significant": float(chosen.mean()) if len(chosen) else math.nan,
+        "exaggeration": float(np.abs(chosen).mean() / abs(true_effect)) if len(chosen) else math.nan,
+        "wrong_sign": float(np.mean(np.sign(chosen) != np.sign(true_effect))) if len(chosen) else math.nan,
+    }  # fmt: skip
+
+
+def winners_curse_table(replicates: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Per setting and strategy: power, and the mean estimate among the significant studies.
+
+    Parameters
+    ----------
+    replicates : DataFrame
+        Per-study results (:func:`diagnose_settings`), with ``setting``.
+
+    Returns
+    -------
+    DataFrame
+        ``setting``, ``strategy``, ``studies``, ``truth``, ``power``, ``mean_estimate``,
+        ``mean_significant`` (mean estimate of the studies with p < α),
+        ``exaggeration`` (mean |estimate| among them / |truth|), ``wrong_sign`` (share of
+        them with the opposite sign to the truth).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"setting": "n=20", "strategy": "t", "truth": -1.0, "error": "",
+    ...     "estimate": [-3.0, -0.5, 1.0], "p_value": [0.01, 0.4, 0.6]})
+    >>> winners_curse_table(rows)[["power", "mean_significant", "exaggeration"]].values.tolist()
+    [[0.3333333333333333, -3.0, 3.0]]
+    """
+    rows = []
+    ok = replicates[replicates["error"] == ""]
+    for (setting, strategy), group in ok.groupby(["setting", "strategy"], sort=False):
+        truth = float(group["truth"].mean())
+        significant = group[group["p_value"] < alpha]
+        chosen = significant["estimate"].to_numpy(float)
+        rows.append({
+            "setting": setting, "strategy": strategy, "studies": len(group), "truth": truth,
+            "power": float(np.mean(group["p_value"] < alpha)),
+            "mean_estimate": float(group["estimate"].mean()),
+            "mean_significant": float(chosen.mean()) if len(chosen) else math.nan,
+            "exaggeration": float(np.abs(chosen).mean() / abs(truth)) if len(chosen) and truth else math.nan,
+            "wrong_sign": float(np.mean(np.sign(chosen) != np.sign(truth))) if len(chosen) else math.nan,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def describe_winners_curse(row: Mapping) -> str:
+    """One sentence on a :func:`winners_curse_table` row (handles "no significant study").
+
+    >>> describe_winners_curse({"setting": "n = 40", "truth": -0.36, "power": 0.1,
+    ...     "mean_significant": -1.1, "exaggeration": 3.1, "wrong_sign": 0.0})
+    'With n = 40 the trial detects the true difference of -0.36 in 10.0% of studies; the significant ones report on average -1.10, 3.1 times its size.'
+    """
+    text = (
+        f"With {row['setting']} the trial detects the true difference of {row['truth']:.2f} in "
+        f"{percent(row['power'])} of studies"
+    )
+    if pd.isna(row["mean_significant"]):
+        return text + ", so none of them would be noticed."
+    text += (
+        f"; the significant ones report on average {row['mean_significant']:.2f}, "
+        f"{row['exaggeration']:.1f} times its size"
+    )
+    if row["wrong_sign"] > 0:
+        text += f", and {percent(row['wrong_sign'])} of them have the wrong sign"
+    return text + "."
+
+
+# --------------------------------------------------------------------------- measurement
+
+
+def rater_noise_parameters(scale: float, knobs: Sequence[str] = RATER_KNOBS) -> dict:
+    """Generator overrides multiplying the default rater SDs of ``knobs`` by ``scale``.
+
+    >>> rater_noise_parameters(0.5)["pih_number_rater_sd"]
+    0.325
+    """
+    from acne_outcomes.simulate.defaults import DEFAULTS
+
+    if scale < 0:
+        raise ValueError("scale must be non-negative")
+    return {knob: round(DEFAULTS[knob].value * scale, 6) for knob in knobs}
+
+
+def apparent_improvement(study, *, outcome: str = "scar_grade", visit: int = 12) -> pd.DataFrame:
+    """Share of subjects per arm whose observed ``outcome`` at ``visit`` is below baseline.
+
+    With the scar knobs at zero no true grade can fall, so every "improved" subject is rater
+    error; ``truth`` gives the true share when the study holds it (scar grade only).
+
+    Returns
+    -------
+    DataFrame
+        ``arm``, ``subjects`` (observed at baseline and ``visit``), ``improved`` (count),
+        ``share``, ``truth``.
+
+    Examples
+    --------
+    >>> from acne_outcomes.simulate import simulate_study
+    >>> table = apparent_improvement(simulate_study("rct", n_subjects=100, seed=1, **SCAR_NULL))
+    >>> table["truth"].tolist()
+    [0.0, 0.0]
+    """
+    frame = study.visits[study.visits["month"].isin([0, visit])]
+    wide = frame.pivot_table(index="subject_id", columns="month", values=outcome, aggfunc="first")
+    wide = wide.dropna()
+    arms = study.subjects.set_index("subject_id").loc[wide.index, "arm"].astype(str)
+    improved = (wide[visit] < wide[0]).groupby(arms)
+    target = (study.truth or {}).get("estimands", {}).get("scar_grade_improvement_month12", {})
+    table = pd.DataFrame({"subjects": improved.size(), "improved": improved.sum().astype(int)})
+    table["share"] = table["improved"] / table["subjects"]
+    table["truth"] = [
+        float(target[arm])
+        if outcome == "scar_grade" and visit == 12 and arm in target
+        else math.nan
+        for arm in table.index
+    ]
+    return table.rename_axis("arm").reset_index()
+
+
+# --------------------------------------------------------------------------- claims
+
+
+CLAIM_DESIGNS = {
+    ("single_arm", "pih_index_difference_month12"): {
+        "label": "uncontrolled before-after, no PIH effect",
+        "parameters": PIH_NULL, "naive": strategies.BEFORE_AFTER_PIH,
+        "better": ("rct", strategies.MMRM_PIH),
+    },
+    ("single_arm", "ecca_difference_month12"): {
+        "label": "uncontrolled before-after, scars soften 10%/year in both arms, no drug effect",
+        "parameters": SHARED_SCAR_REMODELLING, "naive": strategies.BEFORE_AFTER_ECCA,
+        "better": ("rct", strategies.MMRM_ECCA),
+    },
+    ("rct", "pih_index_difference_month12"): {
+        "label": "randomised trial, PIH effect through lesion control only (default knobs)",
+        "parameters": {}, "naive": strategies.BEFORE_AFTER_PIH,
+        "better": ("rct", strategies.MMRM_PIH),
+    },
+    ("rct", "ecca_difference_month12"): {
+        "label": "randomised trial, fewer new scars through lesion control (default knobs)",
+        "parameters": {}, "naive": strategies.BEFORE_AFTER_ECCA,
+        "better": ("rct", strategies.MMRM_ECCA),
+    },
+    ("observational", "ecca_difference_month12"): {
+        "label": "registry cohort, treatment by indication (default knobs)",
+        "parameters": {}, "naive": UNADJUSTED_ECCA, "better": ("observational", ADJUSTED_ECCA),
+    },
+}  # fmt: skip
+
+
+def claim_settings(ledger_claims: Sequence[Mapping]) -> list[dict]:
+    """The diagnoses behind a ledger's simulations: a naive and a better analysis per design.
+
+    "Better" is the randomised comparison where a trial can answer the claim, and regression
+    adjustment where only registry data exist — which may still be biased (lesson 4).
+
+    ``ledger_claims`` are the raw claim records (``simulation`` a dict or None); claims whose
+    (scenario, estimand) has no design here (e.g. safety) are skipped. Returns
+    :func:`diagnose_settings` settings, one per distinct design and analysis, each with the
+    ``claims`` it serves.
+
+    Examples
+    --------
+    >>> claims = [{"id": "C9", "simulation": {"scenario": "single_arm",
+    ...            "estimand": "pih_index_difference_month12", "lesson": "01"}}]
+    >>> [(s["scenario"], s["role"]) for s in claim_settings(claims)]
+    [('single_arm', 'naive'), ('rct', 'better')]
+    """
+    settings: dict[tuple, dict] = {}
+    for claim in ledger_claims:
+        simulation = claim.get("simulation")
+        key = None if simulation is None else (simulation["scenario"], simulation["estimand"])
+        if key not in CLAIM_DESIGNS:
+            continue
+        design = CLAIM_DESIGNS[key]
+        better_scenario, better = design["better"]
+        for role, scenario, strategy in (("naive", key[0], design["naive"]),
+                                         ("better", better_scenario, better)):  # fmt: skip
+            entry = settings.setdefault((key, role), {
+                "label": design["label"], "scenario": scenario, "analyses": [strategy],
+                "parameters": design["parameters"], "role": role, "claims": [],
+            })  # fmt: skip
+            entry["claims"].append(claim["id"])
+    return list(settings.values())
+
+
+def claims_evidence(
+    ledger_claims: Sequence[Mapping], *, n_sims: int, seed: int = 0, jobs: int | None = None
+) -> pd.DataFrame:
+    """Naive versus better evidence for each simulated claim, scored against the truth.
+
+    Returns
+    -------
+    DataFrame
+        One row per design and role: ``claims`` (ids, joined), ``design`` (the setting's
+        label), ``role`` ("naive" or "better"), ``scenario``, ``strategy``, ``truth``,
+        ``mean_estimate``, ``bias``, ``coverage``, ``rejection_rate`` (share of studies
+        declaring an effect at 5%), ``n_sims``.
+
+    Examples
+    --------
+    >>> claims = [{"id": "C2", "simulation": {"scenario": "single_arm",
+    ...            "estimand": "pih_index_difference_month12", "lesson": "01"}}]
+    >>> evidence = claims_evidence(claims, n_sims=2)
+    >>> evidence[["claims", "role", "truth"]].values.tolist()
+    [['C2', 'naive', 0.0], ['C2', 'better', 0.0]]
+    """
+    settings = claim_settings(ledger_claims)
+    groups: dict[tuple, list[dict]] = {}  # one diagnosis per design: the studies are shared
+    for setting in settings:
+        key = (setting["scenario"], tuple(sorted(setting["parameters"].items())))
+        groups.setdefault(key, []).append(setting)
+    picked = {}
+    for (scenario, parameters), members in groups.items():
+        analyses = list(dict.fromkeys(member["analyses"][0] for member in members))
+        summary = run_diagnosis(
+            scenario, analyses, n_sims=n_sims, seed=seed, jobs=jobs, **dict(parameters)
+        )
+        for member in members:
+            picked[id(member)] = pick(summary, member["analyses"][0])
+    rows = []
+    for setting in settings:
+        row = picked[id(setting)]
+        rows.append({
+            "claims": ", ".join(setting["claims"]), "design": setting["label"],
+            "role": setting["role"], "scenario": setting["scenario"], "strategy": row["strategy"],
+            **{key: row[key] for key in ("truth", "mean_estimate", "bias", "coverage",
+                                         "rejection_rate", "n_sims")},
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def ledger_records() -> list[dict]:
+    """The ledger's raw claim records (``simulation`` as a dict or None), for :func:`claim_settings`.
+
+    >>> [record["id"] for record in ledger_records()][:2]
+    ['C1', 'C2']
+    """
+    import json
+
+    from acne_outcomes.appraisal.claims import CLAIMS_FILE
+
+    return json.loads(CLAIMS_FILE.read_text(encoding="utf-8"))["claims"]
+
+
+# --------------------------------------------------------------------------- lesson helpers
+
+
+def percent_change_truth(scenarios: Sequence[str], **parameters) -> pd.DataFrame:
+    """True mean percent change of inflammatory lesions to month 5, per scenario and course.
+
+    Read from each scenario's truth (Monte Carlo over 20,000 subjects, independent of any
+    study's seed). Columns: ``scenario``, ``isotretinoin``, ``comparator``, ``untreated``
+    (the natural course: regression to the mean and spontaneous change), ``difference``.
+
+    Examples
+    --------
+    >>> table = percent_change_truth(["rct"])
+    >>> table.columns.tolist()
+    ['scenario', 'isotretinoin', 'comparator', 'untreated', 'difference']
+    """
+    from acne_outcomes.simulate import simulate_study
+
+    rows = []
+    for scenario in scenarios:
+        truth = simulate_study(scenario, n_subjects=20, seed=0, **parameters).truth
+        target = truth["estimands"]["inflammatory_percent_change_month5"]
+        rows.append({"scenario": scenario, **{key: float(target[key]) for key in
+                     ("isotretinoin", "comparator", "untreated", "difference")}})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def untreated_course(study) -> pd.DataFrame:
+    """The true mean inflammatory count with no treatment at all, by month (tidy "mean" rows).
+
+    Shaped like :func:`arm_visit_means` (``contrast`` = "untreated (truth)", interval of zero
+    width), to draw beside the observed arms.
+
+    Examples
+    --------
+    >>> from acne_outcomes.simulate import simulate_study
+    >>> course = untreated_course(simulate_study("flare_enrollment", n_subjects=20))
+    >>> course["visit"].tolist()[:3], course["contrast"].iloc[0]
+    ([0, 1, 2], 'untreated (truth)')
+    """
+    target = study.truth["estimands"]["inflammatory_rate_ratio"]
+    means = np.asarray(target["mean_untreated"], dtype=float)
+    return pd.DataFrame({
+        "outcome": "inflammatory_lesions", "contrast": "untreated (truth)",
+        "visit": list(target["months"]), "estimate": means, "se": 0.0, "ci_low": means,
+        "ci_high": means, "ci_level": 0.95, "n": study.n_subjects, "scale": "mean",
+    })  # fmt: skip
+
+
+def baseline_balance(study) -> pd.DataFrame:
+    """Baseline characteristics that drive treatment choice and PIH, by arm.
+
+    Columns: ``arm``, ``subjects``, ``fitzpatrick_IV_VI`` (share), ``female`` (share),
+    ``baseline_iga_4`` (share with IGA 4), ``baseline_pih_index`` (mean).
+
+    Examples
+    --------
+    >>> from acne_outcomes.simulate import simulate_study
+    >>> baseline_balance(simulate_study("rct", n_subjects=60))["arm"].tolist()
+    ['comparator', 'isotretinoin']
+    """
+    baseline = study.visits.loc[study.visits["month"] == 0, ["subject_id", "pih_index"]]
+    frame = study.subjects.merge(baseline, on="subject_id", how="left")
+    frame = frame.assign(
+        dark=frame["fitzpatrick"].astype(str).isin(["IV", "V", "VI"]),
+        female=frame["sex"].astype(str) == "female",
+        severe=frame["baseline_iga"].astype(float) == 4,
+    )
+    grouped = frame.groupby(frame["arm"].astype(str))
+    return pd.DataFrame({
+        "subjects": grouped.size(), "fitzpatrick_IV_VI": grouped["dark"].mean(),
+        "female": grouped["female"].mean(), "baseline_iga_4": grouped["severe"].mean(),
+        "baseline_pih_index": grouped["pih_index"].mean(),
+    }).rename_axis("arm").reset_index()  # fmt: skip
+
+
+def apparent_improvement_by_noise(
+    scales: Sequence[float], *, seed: int = 0, n_subjects: int | None = None
+) -> pd.DataFrame:
+    """:func:`apparent_improvement` of the scar grade in studies where no scar can improve.
+
+    Each study has the scar knobs at zero (:data:`SCAR_NULL`) and the scar-grade rater SD
+    multiplied by one of ``scales`` (0 = a perfect rater).
+
+    Examples
+    --------
+    >>> table = apparent_improvement_by_noise([0.0], n_subjects=80)
+    >>> table["share"].tolist()
+    [0.0, 0.0]
+    """
+    from acne_outcomes.simulate import simulate_study
+
+    frames = []
+    for scale in scales:
+        noise = rater_noise_parameters(scale, ("scar_grade_rater_sd", "ecca_rater_sd"))
+        study = simulate_study("rct", n_subjects=n_subjects, seed=seed, **SCAR_NULL, **noise)
+        frames.append(apparent_improvement(study).assign(rater_noise_scale=scale))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["rater_noise_scale", *[c for c in table.columns if c != "rater_noise_scale"]]]
+
+
+def plot_winners_curse(table: pd.DataFrame, *, title: str | None = None):
+    """Power, and the mean estimate of all vs only significant studies, per setting.
+
+    ``table`` is :func:`winners_curse_table` output (one strategy). Returns the Figure.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"setting": ["n=40", "n=266"], "power": [0.1, 0.5],
+    ...     "mean_estimate": [-0.3, -0.35], "mean_significant": [-1.2, -0.5], "truth": -0.36})
+    >>> figure = plot_winners_curse(table)
+    >>> len(figure.axes)
+    2
+    >>> import matplotlib.pyplot as plt; plt.close(figure)
+    """
+    import matplotlib.pyplot as plt
+
+    from acne_outcomes import style
+
+    with style.house_style():
+        figure, (power_axes, estimate_axes) = plt.subplots(1, 2, figsize=(7.2, 2.8))
+        x = np.arange(len(table))
+        power_axes.bar(x, table["power"], color="#0072B2")
+        power_axes.set_xticks(x, table["setting"])
+        power_axes.set_ylim(0, 1)
+        power_axes.set_ylabel("Power (share with p < 0.05)")
+        estimate_axes.plot(x, table["mean_estimate"], "o-", label="all studies", color="#7f7f7f")
+        estimate_axes.plot(x, table["mean_significant"], "s-", label="significant studies only",
+                           color="#D55E00")  # fmt: skip
+        estimate_axes.axhline(float(table["truth"].iloc[0]), linestyle="--", color="black",
+                              label="truth")  # fmt: skip
+        estimate_axes.set_xticks(x, table["setting"])
+        estimate_axes.set_ylabel("Mean estimate")
+        estimate_axes.legend(frameon=False, fontsize=7)
+        if title:
+            figure.suptitle(title)
+    return figure
+
+
+def plot_claims_evidence(evidence: pd.DataFrame, *, title: str | None = None):
+    """Share of studies declaring an effect, naive vs better analysis, per claim design.
+
+    ``evidence`` is :func:`claims_evidence` output; each row is labelled with its claims and
+    the true value (where it is not zero, "declaring an effect" is power, not an error).
+    Returns the Axes.
+
+    Examples
+    --------
+    >>> evidence = pd.DataFrame({"claims": ["C2", "C2"], "role": ["naive", "better"],
+    ...     "rejection_rate": [1.0, 0.05], "design": "d", "truth": 0.0})
+    >>> ax = plot_claims_evidence(evidence)
+    >>> len(ax.patches)
+    2
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
+    """
+    import matplotlib.pyplot as plt
+
+    from acne_outcomes import style
+
+    designs = list(dict.fromkeys(evidence["claims"]))
+    with style.house_style():
+        _, ax = plt.subplots(figsize=(6.5, 0.8 + 0.5 * len(designs)))
+        y = np.arange(len(designs))[::-1]
+        for offset, role, colour in ((0.18, "naive", "#D55E00"), (-0.18, "better", "#0072B2")):
+            rows = evidence[evidence["role"] == role].set_index("claims").reindex(designs)
+            ax.barh(y + offset, rows["rejection_rate"].fillna(0), height=0.34, color=colour,
+                    label=f"{role} analysis")  # fmt: skip
+        ax.axvline(0.05, color="black", linestyle=":", linewidth=0.8)
+        truths = evidence.drop_duplicates("claims").set_index("claims")["truth"]
+        ax.set_yticks(y, [f"{name}\n(truth {truths[name]:.2f})" for name in designs])
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Share of simulated studies declaring an effect (p < 0.05)")
+        ax.legend(frameon=False, fontsize=7, loc="lower right")
+        if title:
+            ax.set_title(title)
+    return ax
