@@ -240,7 +240,8 @@ def check_table(
             continue
         column_problems, parsed[name] = _check_field(table, item, frame[name], rows)
         problems.extend(column_problems)
-    parsed_frame = pd.DataFrame(parsed, index=pd.RangeIndex(len(frame)))
+    # copy=False: no consolidation of the columns into blocks (a large, useless copy here)
+    parsed_frame = pd.DataFrame(parsed, index=pd.RangeIndex(len(frame)), copy=False)
     return concat_problems(problems), parsed_frame
 
 
@@ -514,8 +515,11 @@ def _check_days_increase(parsed, rows, codes):
         code = codes[table]
         month = _numbers(parsed[table], "month")
         day = _numbers(parsed[table], "study_day")
-        keep = np.flatnonzero((code >= 0) & ~np.isnan(month) & ~np.isnan(day))
-        order = keep[np.lexsort((day[keep], month[keep], code[keep]))]
+        keep = np.flatnonzero((code >= 0) & (month >= 0) & (month < 1024) & ~np.isnan(day))
+        key = code[keep] * 1024 + month[keep].astype(
+            np.int64
+        )  # month <= 36 (the standard's maximum)
+        order = keep if np.all(key[1:] >= key[:-1]) else keep[np.argsort(key, kind="stable")]
         same_subject = code[order][1:] == code[order][:-1]
         later_month = month[order][1:] > month[order][:-1]
         not_later_day = day[order][1:] <= day[order][:-1]
