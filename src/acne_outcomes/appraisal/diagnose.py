@@ -188,7 +188,7 @@ def _processes(scenario, parameters, strategies, batches, workers, scheduler, pr
     from joblib import Parallel, delayed
 
     rows = []
-    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
+    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator")
     with _bar(total, progress, f"diagnose ({workers} processes)") as bar:
         for batch_rows in parallel(
             delayed(run_replicates)(scenario, parameters, strategies, batch) for batch in batches
