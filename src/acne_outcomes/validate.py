@@ -436,6 +436,21 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     return values.to_numpy(dtype="float64", na_value=np.nan)
 
 
+def _duplicated_keys(keyed: pd.DataFrame) -> np.ndarray:
+    """Rows repeating an earlier row's complete key (rows with a missing key part are not).
+
+    Each key column is factorized and the codes combined into one integer (mixed radix), so
+    the duplicate search hashes one int64 column instead of several Arrow string columns.
+    """
+    combined = np.zeros(len(keyed), dtype=np.int64)
+    complete = np.ones(len(keyed), dtype=bool)
+    for name in keyed.columns:
+        codes, uniques = pd.factorize(keyed[name])
+        complete &= codes >= 0
+        combined = combined * (len(uniques) + 1) + codes
+    return pd.Series(combined).duplicated(keep="first").to_numpy() & complete
+
+
 def _check_keys(parsed, rows, codes):
     problems = []
     for table, frame in parsed.items():
@@ -445,9 +460,7 @@ def _check_keys(parsed, rows, codes):
         keyed = frame[key].copy()
         if table in codes and (codes[table] >= 0).all():
             keyed["subject_id"] = codes[table]
-        duplicated = (
-            keyed.duplicated(keep="first").to_numpy() & keyed.notna().all(axis=1).to_numpy()
-        )
+        duplicated = _duplicated_keys(keyed)
         if duplicated.any():
             position = pd.Series(np.arange(len(keyed)), index=pd.MultiIndex.from_frame(keyed))
             first = position[~position.index.duplicated(keep="first")]
@@ -584,8 +597,14 @@ def _check_lab_units(parsed, rows, codes):
     if not _has(parsed, "labs", "test", "unit"):
         return empty_problems()
     labs = parsed["labs"]
-    expected = labs["test"].map(standard.units_by_test())
-    wrong = (expected.notna() & labs["unit"].notna() & labs["unit"].ne(expected)).to_numpy()
+    wrong = np.zeros(len(labs), dtype=bool)
+    present = labs["unit"].notna().to_numpy()
+    for test, unit in standard.units_by_test().items():  # a few tests: compare column-wise
+        wrong |= (
+            (labs["test"] == test).to_numpy(dtype=bool, na_value=False)
+            & present
+            & (labs["unit"] != unit).to_numpy(dtype=bool, na_value=False)
+        )
     units = ", ".join(f"{test} {unit}" for test, unit in standard.units_by_test().items())
     return make_problems(
         "labs", "lab-unit", f"wrong unit for the test: convert to the standard unit ({units})",
