@@ -139,8 +139,21 @@ def test_primary_analyses_recover_the_truth_on_generator_data():
 
 @pytest.mark.slow
 def test_primary_analyses_cover_the_truth_93_to_97_percent():
-    """The issue's criterion: >= 500 simulated default RCTs, coverage 93-97%."""
+    """The issue's criterion: >= 500 simulated default RCTs, coverage 93-97%.
+
+    The bias check allows for the Monte Carlo error of the truth itself (the generator's
+    20,000-subject truth has SE ~0.011 for the PIH difference), not only the diagnosis'.
+    """
+    from acne_outcomes.simulate import simulate_study
+
+    estimands = simulate_study("rct", n_subjects=20).truth["estimands"]
+    truth_se = {
+        catalogue.MMRM_PIH.name: estimands["pih_index_difference_month12"][
+            "monte_carlo_se_difference"
+        ]
+    }
     summary = diagnose("rct", analyses=PRIMARY, n_sims=600, seed=2026, n_jobs=2, progress=False)
     for row in summary.itertuples():
         assert 0.93 <= row.coverage <= 0.97, (row.strategy, row.coverage)
-        assert abs(row.bias) <= 3.5 * row.bias_mcse, (row.strategy, row.bias, row.bias_mcse)
+        allowed = 3.5 * math.hypot(row.bias_mcse, truth_se.get(row.strategy, 0.0))
+        assert abs(row.bias) <= allowed, (row.strategy, row.bias, allowed)
