@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_UNREADABLE if args.command == "validate" else EXIT_INVALID
 
 
-def _report(args, error: Exception, what: str) -> None:
+def _report(args, error: object, what: str) -> None:
     print(f"error: {what}: {error}", file=sys.stderr)
     if args.debug:
         traceback.print_exc()

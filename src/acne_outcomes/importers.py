@@ -107,18 +107,10 @@ def import_study(path: Path, mapping=None):
     tables, table_rows, split_problems = split_long(
         raw, rows, mapping, labels=labels, file_label=path.name
     )
-    tables["_source"] = raw  # scanned for identifiers, then dropped before validation
-    return _build(tables, table_rows, concat_problems([problems, split_problems]), path, rows)
-
-
-def _build(tables, table_rows, problems, path, raw_rows):
-    from acne_outcomes import privacy
-
-    raw = tables.pop("_source")
-    scan = privacy.scan_identifiers(Path(path).name, raw, raw_rows)
     return build_study(
-        tables, table_rows, concat_problems([problems, scan]), source=str(path), files=[path]
-    )
+        tables, table_rows, concat_problems([problems, split_problems]), source=str(path),
+        files=[path], scan=[(path.name, raw, rows)],  # the whole file, unmapped columns too
+    )  # fmt: skip
 
 
 def _read_csv(path: Path, mapping):
@@ -259,12 +251,10 @@ def _import_adam(folder: Path, mapping):
     visits, visit_rows, visit_problems = _pivot_bds(bds, bds_rows, mapping, bds_path.name)
     tables = {"subjects": renamed.reset_index(drop=True), "visits": visits}
     rows = {"subjects": adsl_rows, "visits": visit_rows}
-    files = [adsl_path, bds_path]
-    from acne_outcomes import privacy
-
-    scans = [privacy.scan_identifiers(adsl_path.name, adsl, adsl_rows)]
-    all_problems = concat_problems([problems, visit_problems, *scans])
-    return build_study(tables, rows, all_problems, source=str(folder), files=files)
+    return build_study(
+        tables, rows, concat_problems([problems, visit_problems]), source=str(folder),
+        files=[adsl_path, bds_path], scan=[(adsl_path.name, adsl, adsl_rows), (bds_path.name, bds, bds_rows)],
+    )  # fmt: skip
 
 
 def _pivot_bds(bds: pd.DataFrame, rows, mapping, file_label):

@@ -87,9 +87,19 @@ def _load_package(folder: Path) -> Study:
     return build_study(tables, rows, problems, source=str(folder), files=files, **extras)
 
 
-def build_study(tables, rows, file_problems, *, source, files, truth=None, metadata=None) -> Study:
-    """Scan for identifiers, validate and conform raw tables into a ``Study`` (or raise)."""
-    scans = [privacy.scan_identifiers(name, frame, rows[name]) for name, frame in tables.items()]
+def build_study(
+    tables, rows, file_problems, *, source, files, truth=None, metadata=None, scan=None
+) -> Study:
+    """Scan for identifiers, validate and conform raw tables into a ``Study`` (or raise).
+
+    ``scan`` lists the ``(label, frame, rows)`` searched for direct identifiers: by default
+    the tables themselves; importers pass the files as read, unmapped columns included.
+    """
+    if scan is None:
+        scan = [(name, frame, rows[name]) for name, frame in tables.items()]
+    scans = [
+        privacy.scan_identifiers(label, frame, frame_rows) for label, frame, frame_rows in scan
+    ]
     problems, parsed = validate_tables(tables, rows, return_parsed=True)
     problems = concat_problems([file_problems, *scans, problems])
     if len(problems):
@@ -104,15 +114,11 @@ def build_study(tables, rows, file_problems, *, source, files, truth=None, metad
     return Study(
         subjects=conformed["subjects"],
         visits=conformed["visits"],
-        adverse_events=conformed.get("adverse_events", conform("adverse_events", _no_rows())),
-        labs=conformed.get("labs", conform("labs", _no_rows())),
+        adverse_events=conformed.get("adverse_events", conform("adverse_events", pd.DataFrame())),
+        labs=conformed.get("labs", conform("labs", pd.DataFrame())),
         metadata=loaded,
         truth=truth,
     )
-
-
-def _no_rows() -> pd.DataFrame:
-    return pd.DataFrame()
 
 
 def read_package(folder: Path):

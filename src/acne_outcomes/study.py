@@ -51,7 +51,13 @@ def _cast(column: pd.Series, dtype) -> pd.Series:
     if dtype in ("Int64", "float64"):
         return _to_number(column).astype(dtype)
     if dtype == "boolean" and not pd.api.types.is_bool_dtype(column.dtype):
-        column = column.map(_parse_boolean, na_action="ignore")
+        from acne_outcomes.validate import parse_boolean  # the one list of true/false words
+
+        column, bad = parse_boolean(column)
+        if bad.any():
+            raise ValueError(
+                f"values that are not true/false at rows {column.index[bad].tolist()[:5]}"
+            )
     return column.astype(dtype)
 
 
@@ -59,21 +65,6 @@ def _to_number(column: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return column.astype("float64") if column.dtype == "Int64" else column
     return pd.to_numeric(column.astype(object).where(column.notna(), None))
-
-
-_TRUE = {"true", "True", "TRUE", "1", "yes", "Yes", "YES"}
-_FALSE = {"false", "False", "FALSE", "0", "no", "No", "NO"}
-
-
-def _parse_boolean(value):
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    text = str(value).strip()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
 
 
 @dataclass(eq=False)

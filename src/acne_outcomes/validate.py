@@ -170,16 +170,12 @@ def parse_number(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     text = column.astype("string")
     try:
         values = pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
-        bad = np.zeros(len(values), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        coerced = pd.to_numeric(text.str.strip(), errors="coerce")
-        values = coerced.astype("float64").to_numpy(na_value=np.nan)
-        bad = np.isnan(values) & text.notna().to_numpy()
-    bad |= np.isinf(values)
-    nan_text = np.isnan(values) & text.notna().to_numpy()
-    bad |= nan_text
-    values = np.where(bad, np.nan, values)
-    return values, bad
+    except pa.ArrowInvalid:  # some text is not a number: pandas finds which (as NaN)
+        values = pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+    bad = ~np.isfinite(values) & text.notna().to_numpy()  # unparseable, "nan" or infinite
+    return np.where(bad, np.nan, values), bad
 
 
 _BOOLEAN_WORDS = {
