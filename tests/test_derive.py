@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from acne_outcomes import derive
 from acne_outcomes.derive import (
     REASON_BASELINE_ROW,
     REASON_BASELINE_ZERO,
@@ -164,13 +163,3 @@ def test_argument_checks():
     frame = pd.DataFrame({"subject_id": [1], "month": [0], "y": [1]})
     with pytest.raises(ValueError, match=r"outcome='z'.*allowed: \['subject_id', 'month', 'y'\]"):
         change_from_baseline(frame, **KEYS, outcome="z")
-    with pytest.raises(ValueError, match=r"\(0, 1\)"):
-        derive.check_ci_level(1.5)
-    with pytest.raises(ValueError, match=r"allowed: \['a', 'b'\]"):
-        derive.resolve_arms(pd.Series(["a", "b"]), "c")
-    with pytest.raises(ValueError, match="at least two arms"):
-        derive.resolve_arms(pd.Series(["a", "a"]), None)
-    assert derive.resolve_arms(pd.Series(["isotretinoin", "comparator"]), None) == (
-        "comparator",
-        ["isotretinoin"],
-    )

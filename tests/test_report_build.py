@@ -17,7 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from acne_outcomes import load_study
-from acne_outcomes.report import NotebookOutputs
+from acne_outcomes.runtime import NotebookOutputs
 study = load_study(data_path)
 fig, ax = plt.subplots()
 ax.bar(["subjects", "visits"], [study.n_subjects, len(study.visits)])

@@ -18,9 +18,7 @@ The baseline row of each subject is the reference value, not a change, so it is 
 ``exclusions`` with the reason :data:`REASON_BASELINE_ROW` — a CONSORT-style flow can
 separate it from genuine losses by that reason.
 
-The module also holds the small argument checks shared by :mod:`acne_outcomes.stats`
-(``require_columns``, ``check_ci_level``, ``check_choice``, ``resolve_arms``), so every
-helper raises the same ``ValueError`` messages naming the allowed values.
+Argument checks come from :mod:`acne_outcomes.checks`, shared with ``stats`` and ``figures``.
 """
 
 from __future__ import annotations
@@ -30,6 +28,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from acne_outcomes.checks import require_columns
 
 REASON_BASELINE_ROW = "baseline visit (reference value, not a change)"
 REASON_OUTCOME_MISSING = "outcome missing"
@@ -42,76 +42,6 @@ class Derived(NamedTuple):
 
     data: pd.DataFrame
     exclusions: pd.DataFrame
-
-
-def require_columns(data: pd.DataFrame, **columns: str | None) -> None:
-    """Raise ``ValueError`` unless every named column (keyword → column name) is in ``data``.
-
-    ``None`` values are skipped (optional columns).
-
-    Examples
-    --------
-    >>> require_columns(pd.DataFrame({"a": [1]}), outcome="a")
-    >>> require_columns(pd.DataFrame({"a": [1]}), outcome="b")
-    Traceback (most recent call last):
-    ...
-    ValueError: outcome='b' is not a column of the data; allowed: ['a']
-    """
-    for keyword, name in columns.items():
-        if name is not None and name not in data.columns:
-            raise ValueError(
-                f"{keyword}={name!r} is not a column of the data; allowed: {list(data.columns)}"
-            )
-
-
-def check_ci_level(ci_level: float) -> float:
-    """Return ``ci_level`` as a float, or raise ``ValueError`` unless 0 < ci_level < 1.
-
-    Examples
-    --------
-    >>> check_ci_level(0.9)
-    0.9
-    """
-    if not isinstance(ci_level, (int, float)) or not 0.0 < float(ci_level) < 1.0:
-        raise ValueError(f"ci_level must be a number in the open interval (0, 1); got {ci_level!r}")
-    return float(ci_level)
-
-
-def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
-    """Raise ``ValueError`` naming the allowed values unless ``value`` is one of them.
-
-    Examples
-    --------
-    >>> check_choice("family", "gamma", ["negbin", "poisson"])
-    Traceback (most recent call last):
-    ...
-    ValueError: family='gamma' is not allowed; allowed: ['negbin', 'poisson']
-    """
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; allowed: {list(allowed)}")
-
-
-def resolve_arms(arms: pd.Series, reference: object | None) -> tuple[object, list[object]]:
-    """Return ``(reference, other_arms)`` for the arms present in ``arms``.
-
-    The default reference (``None``) is the first arm in sorted order (for a categorical,
-    the first category present), e.g. ``"comparator"`` before ``"isotretinoin"``.
-
-    Examples
-    --------
-    >>> resolve_arms(pd.Series(["isotretinoin", "comparator"]), None)
-    ('comparator', ['isotretinoin'])
-    """
-    if isinstance(arms.dtype, pd.CategoricalDtype):
-        present = [level for level in arms.cat.categories if (arms == level).any()]
-    else:
-        present = sorted(arms.dropna().unique().tolist())
-    if len(present) < 2:
-        raise ValueError(f"need at least two arms to compare; present: {present}")
-    if reference is None:
-        reference = present[0]
-    check_choice("reference", reference, present)
-    return reference, [level for level in present if level != reference]
 
 
 def as_grade(values: pd.Series) -> pd.Series:

@@ -69,62 +69,6 @@ class ReportConfig:
     description: str | None = None  # the index's opening sentence (default: the data used)
 
 
-class NotebookOutputs:
-    """Where a notebook saves its figures and tables: ``figures/NN-topic/`` and ``tables/NN-topic/``.
-
-    In the build, papermill passes ``output_dir`` (the staging report folder) and
-    ``notebook_name``; run interactively with ``output_dir=None``, nothing is written.
-    """
-
-    def __init__(self, output_dir: str | Path | None, notebook_name: str):
-        self.root = None if output_dir is None else Path(output_dir)
-        self.name = notebook_name
-
-    def folder(self, kind: str) -> Path | None:
-        if self.root is None:
-            return None
-        folder = self.root / kind / self.name
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-
-    def figure(self, fig, name: str) -> None:
-        """Save a figure as PNG, SVG and PDF (deterministic bytes).
-
-        Returns nothing, so that a notebook cell ending with it shows no paths.
-        """
-        from acne_outcomes.style import save_figure
-
-        folder = self.folder("figures")
-        if folder is not None:
-            save_figure(fig, name, folder)
-
-    def table(self, frame, name: str) -> None:
-        """Save a table as CSV, HTML and LaTeX."""
-        from acne_outcomes.tables import write_table
-
-        folder = self.folder("tables")
-        if folder is not None:
-            write_table(frame, name, folder)
-
-
-def open_study(
-    data_path=None, *, scenario: str = "rct", seed: int = 0, n_subjects: int | None = None
-):
-    """The study a notebook analyses: the data package at ``data_path``, else a synthetic one.
-
-    The report build always passes ``data_path`` (a validated package, real or generated
-    once per build); run interactively with ``data_path=None``, a notebook simulates the
-    scenario in memory.
-    """
-    if data_path is not None:
-        from acne_outcomes import load_study
-
-        return load_study(data_path)
-    from acne_outcomes.simulate import simulate_study
-
-    return simulate_study(scenario, n_subjects=n_subjects, seed=seed)
-
-
 def discover_notebooks(folder: Path) -> list[Path]:
     """The report's notebooks: ``NN-topic.ipynb`` files in ``folder``, in number order."""
     found = sorted(path for path in Path(folder).glob("[0-9][0-9]-*.ipynb"))

@@ -22,7 +22,7 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from acne_outcomes.derive import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
 from acne_outcomes.stats.tidy import estimate_frame
 
 

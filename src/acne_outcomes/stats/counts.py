@@ -22,12 +22,7 @@ from scipy import optimize, special
 from scipy import stats as scipy_stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from acne_outcomes.derive import (
-    check_choice,
-    check_ci_level,
-    require_columns,
-    resolve_arms,
-)
+from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
 from acne_outcomes.stats.tidy import estimate_frame
 
 FAMILIES = ("negbin", "poisson")

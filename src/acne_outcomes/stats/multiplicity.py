@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import optimize, special
 from scipy import stats as scipy_stats
 
-from acne_outcomes.derive import check_choice, check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
 from acne_outcomes.stats.tidy import estimate_frame
 
 METHODS = ("holm", "hochberg", "bh", "bonferroni")

@@ -23,7 +23,8 @@ from statsmodels.genmod.generalized_estimating_equations import OrdinalGEE
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from acne_outcomes.derive import as_grade, check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.derive import as_grade
 from acne_outcomes.stats.tidy import estimate_frame
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from acne_outcomes.derive import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
 from acne_outcomes.stats.tidy import estimate_frame
 
 ANY_EVENT = "any adverse event"

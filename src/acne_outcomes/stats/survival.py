@@ -16,12 +16,7 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from acne_outcomes.derive import (
-    check_choice,
-    check_ci_level,
-    require_columns,
-    resolve_arms,
-)
+from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
 from acne_outcomes.stats.tidy import estimate_frame
 
 CONF_TYPES = ("log", "log-log", "plain")

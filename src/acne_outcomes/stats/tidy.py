@@ -1,6 +1,17 @@
-"""The tidy estimate frame shared by every statistics helper.
+"""The result every statistics helper returns: a tidy estimate frame plus its diagnostics.
 
-One row per estimate, with the columns of :data:`ESTIMATE_COLUMNS` (DESIGN.md,
+Every helper of :mod:`acne_outcomes.stats` returns a :class:`Result` (or a subclass with extra
+model detail, such as :class:`~acne_outcomes.stats.mmrm.MMRMResult`):
+
+``Result.estimates``
+    the tidy estimate frame described below (for the safety tabulations, the count table);
+``Result.diagnostics``
+    one row per diagnostic (:data:`DIAGNOSTIC_COLUMNS`): the dispersion of a count model,
+    convergence, a boundary fit, quasi-separation, the proportional-odds test, and every
+    exclusion with its reason and count. It is a frame, not ``DataFrame.attrs``, so it
+    survives concatenation: :func:`concat_results` joins several results into one.
+
+The estimate frame has one row per estimate, with the columns of :data:`ESTIMATE_COLUMNS` (DESIGN.md,
 "Statistical conventions"):
 
 ``outcome``
@@ -28,7 +39,8 @@ One row per estimate, with the columns of :data:`ESTIMATE_COLUMNS` (DESIGN.md,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -86,3 +98,120 @@ def estimate_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
             )
     frame = pd.DataFrame.from_records(rows, columns=list(ESTIMATE_COLUMNS))
     return frame.astype(_DTYPES)
+
+
+#: Columns of :attr:`Result.diagnostics`.
+DIAGNOSTIC_COLUMNS = ("outcome", "method", "diagnostic", "value", "detail")
+#: The ``diagnostic`` name of an exclusion row: ``value`` = rows (or subjects) excluded,
+#: ``detail`` = the reason.
+EXCLUDED = "excluded"
+
+
+def diagnostics_frame(
+    rows: Iterable[Mapping[str, object]] = (), *, outcome: object = pd.NA, method: object = pd.NA
+) -> pd.DataFrame:
+    """Build a diagnostics frame; ``outcome`` and ``method`` fill rows that do not set them.
+
+    Each row has ``diagnostic`` (a name such as ``"converged"`` or ``"alpha"``), ``value``
+    (a number, a boolean or text; never an array) and ``detail`` (free text, e.g. the reason
+    of an exclusion or a warning's message).
+
+    Examples
+    --------
+    >>> frame = diagnostics_frame([{"diagnostic": "converged", "value": True}], outcome="y")
+    >>> frame[["outcome", "diagnostic", "value"]].values.tolist()
+    [['y', 'converged', True]]
+    """
+    records = []
+    for row in rows:
+        unknown = set(row) - set(DIAGNOSTIC_COLUMNS)
+        if unknown:
+            raise ValueError(
+                f"unknown diagnostic column(s) {sorted(unknown)}; allowed: {list(DIAGNOSTIC_COLUMNS)}"
+            )
+        value = row.get("value")
+        if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+            value = value.item()  # numpy scalars as Python scalars
+        records.append({"outcome": outcome, "method": method, "detail": "", **row, "value": value})
+    frame = pd.DataFrame.from_records(records, columns=list(DIAGNOSTIC_COLUMNS))
+    return frame.astype(
+        {"outcome": "string", "method": "string", "diagnostic": "string", "value": object,
+         "detail": "string"}
+    )  # fmt: skip
+
+
+def exclusion_rows(reasons: Mapping[str, int]) -> list[dict]:
+    """Diagnostic rows for excluded rows: one per reason with a positive count.
+
+    >>> exclusion_rows({"outcome missing": 3, "arm missing": 0})
+    [{'diagnostic': 'excluded', 'value': 3, 'detail': 'outcome missing'}]
+    """
+    return [
+        {"diagnostic": EXCLUDED, "value": int(count), "detail": str(reason)}
+        for reason, count in reasons.items()
+        if count
+    ]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What every statistics helper returns: ``estimates`` and ``diagnostics`` (module docs).
+
+    Examples
+    --------
+    >>> result = Result(
+    ...     estimate_frame([{"outcome": "y", "estimate": 1.0}]),
+    ...     diagnostics_frame([{"diagnostic": "alpha", "value": 0.5},
+    ...                        *exclusion_rows({"y missing": 2})], outcome="y"))
+    >>> result.diagnostic("alpha"), result.exclusions()
+    (0.5, {'y missing': 2})
+    """
+
+    estimates: pd.DataFrame
+    diagnostics: pd.DataFrame
+
+    def diagnostic(self, name: str, *, outcome: str | None = None):
+        """The value of one diagnostic (of ``outcome`` when several outcomes are present).
+
+        Raises ``KeyError`` naming the diagnostics present when there is not exactly one.
+        """
+        rows = self.diagnostics[self.diagnostics["diagnostic"] == name]
+        if outcome is not None:
+            rows = rows[rows["outcome"] == outcome]
+        if len(rows) != 1:
+            present = sorted(set(self.diagnostics["diagnostic"].dropna()))
+            raise KeyError(
+                f"{len(rows)} diagnostics named {name!r}"
+                + (f" for outcome {outcome!r}" if outcome is not None else "")
+                + f"; present: {present}"
+            )
+        return rows["value"].iloc[0]
+
+    def exclusions(self) -> dict[str, int]:
+        """Excluded rows by reason (summed over outcomes)."""
+        rows = self.diagnostics[self.diagnostics["diagnostic"] == EXCLUDED]
+        counts: dict[str, int] = {}
+        for reason, value in zip(rows["detail"], rows["value"], strict=True):
+            counts[str(reason)] = counts.get(str(reason), 0) + int(value)
+        return counts
+
+    @property
+    def n_excluded(self) -> int:
+        """All excluded rows."""
+        return sum(self.exclusions().values())
+
+
+def concat_results(results: Sequence[Result]) -> Result:
+    """Join several results: estimates and diagnostics each concatenated in order.
+
+    >>> a = Result(estimate_frame([{"outcome": "a"}]), diagnostics_frame(outcome="a"))
+    >>> len(concat_results([a, a]).estimates)
+    2
+    """
+    results = list(results)
+    if not results:
+        raise ValueError("concat_results needs at least one result")
+    return Result(
+        pd.concat([result.estimates for result in results], ignore_index=True),
+        pd.concat([result.diagnostics for result in results], ignore_index=True),
+    )

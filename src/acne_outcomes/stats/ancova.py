@@ -1,0 +1,252 @@
+"""Analysis of covariance: the one ordinary-least-squares arm comparison of the package.
+
+:func:`fit_ancova` is the array core (arm cell means plus covariates); :func:`ancova` takes a
+long or one-row-per-subject frame with column names and returns the tidy :class:`Result`.
+Every ANCOVA elsewhere — the percent-change endpoint, the missing-data methods, the
+appraisal strategies and lessons — calls one of these two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as scipy_stats
+
+from acne_outcomes.checks import (
+    NotEstimable,
+    check_ci_level,
+    require_columns,
+    require_numeric,
+    resolve_arms,
+)
+from acne_outcomes.stats.tidy import (
+    Result,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
+
+
+@dataclass(frozen=True)
+class AncovaFit:
+    """An OLS fit of ``y = Σ_k μ_k [arm = k] + γ'x + ε`` (arm cell means, then covariates).
+
+    Attributes
+    ----------
+    coefficients : ndarray
+        ``μ_0 … μ_{K−1}`` (the arm means at the covariate origin), then ``γ``.
+    covariance : ndarray
+        ``σ² (X'X)⁻¹``, the model-based covariance of ``coefficients``.
+    sigma2 : float
+        Residual variance, ``RSS / (n − p)``.
+    df : float
+        Residual degrees of freedom ``n − p``.
+    n_arms : int
+    counts : ndarray
+        Observations per arm.
+    """
+
+    coefficients: np.ndarray
+    covariance: np.ndarray
+    sigma2: float
+    df: float
+    n_arms: int
+    counts: np.ndarray
+
+    def differences(self) -> tuple[np.ndarray, np.ndarray]:
+        """Arm k minus arm 0 (k = 1 … K−1): ``(estimates, variances)``."""
+        k = self.n_arms
+        estimates = self.coefficients[1:k] - self.coefficients[0]
+        variances = (
+            np.diag(self.covariance)[1:k] + self.covariance[0, 0] - 2 * self.covariance[0, 1:k]
+        )
+        return estimates, variances
+
+
+def fit_ancova(
+    values: np.ndarray, arm_codes: np.ndarray, n_arms: int, covariates: np.ndarray | None = None
+) -> AncovaFit:
+    """Fit the ANCOVA by least squares on the rows where ``values`` is not missing.
+
+    Parameters
+    ----------
+    values : array (n,)
+    arm_codes : int array (n,)
+        0 … n_arms − 1; 0 is the reference.
+    n_arms : int
+    covariates : array (n, p), optional
+        Design columns of the covariates (numbers; categorical covariates as dummies). Centre
+        them to make the arm coefficients adjusted means at the covariate means.
+
+    Raises
+    ------
+    NotEstimable
+        An arm without data, collinear covariates, or no residual degrees of freedom.
+
+    Examples
+    --------
+    >>> fit = fit_ancova(np.array([1.0, 2.0, 4.0, 5.0]), np.array([0, 0, 1, 1]), 2)
+    >>> fit.differences()[0].round(6).tolist(), fit.df
+    ([3.0], 2.0)
+    """
+    values = np.asarray(values, dtype=float)
+    arm_codes = np.asarray(arm_codes)
+    covariates = np.zeros((len(values), 0)) if covariates is None else np.asarray(covariates, float)
+    keep = ~np.isnan(values)
+    indicators = np.eye(n_arms)[arm_codes[keep]]
+    design = np.hstack([indicators, covariates[keep]])
+    counts = indicators.sum(axis=0)
+    if np.any(counts == 0):
+        raise NotEstimable("an arm has no subject with a value to compare")
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise NotEstimable("the covariates are collinear with the arms (or constant) here")
+    residual_df = int(keep.sum()) - design.shape[1]
+    if residual_df < 1:
+        raise NotEstimable(
+            f"too few subjects ({int(keep.sum())}) for an ANCOVA with {design.shape[1]} parameters"
+        )
+    coefficients, *_ = np.linalg.lstsq(design, values[keep], rcond=None)
+    sigma2 = float(np.sum((values[keep] - design @ coefficients) ** 2) / residual_df)
+    covariance = sigma2 * np.linalg.inv(design.T @ design)
+    return AncovaFit(coefficients, covariance, sigma2, float(residual_df), n_arms, counts)
+
+
+def covariate_design(
+    frame: pd.DataFrame, covariates: Sequence[str], *, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Design columns of ``covariates``, centred at their (weighted) mean.
+
+    Numeric columns are used as they are; any other column (text, categorical, boolean)
+    becomes treatment dummies (first level dropped), named ``name[level]``. Missing values
+    raise ``ValueError``: impute or drop them first.
+
+    Examples
+    --------
+    >>> design, names = covariate_design(
+    ...     pd.DataFrame({"age": [20.0, 30.0], "sex": ["female", "male"]}), ["age", "sex"])
+    >>> design.tolist(), names
+    ([[-5.0, -0.5], [5.0, 0.5]], ['age', 'sex[male]'])
+    """
+    blocks, names = [], []
+    for name in covariates:
+        column = frame[name]
+        if column.isna().any():
+            raise ValueError(f"covariate {name!r} has missing values; impute or drop them first")
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            blocks.append(column.to_numpy(dtype=float)[:, None])
+            names.append(name)
+        else:
+            dummies = pd.get_dummies(column.astype("category"), drop_first=True, dtype=float)
+            blocks.append(dummies.to_numpy())
+            names.extend(f"{name}[{level}]" for level in dummies.columns)
+    if not blocks:
+        return np.zeros((len(frame), 0)), names
+    design = np.hstack(blocks)
+    return design - np.average(design, axis=0, weights=weights), names
+
+
+def _t_row(estimate, variance, df, ci_level, *, test: bool) -> dict:
+    se = float(np.sqrt(variance))
+    t = float(scipy_stats.t.ppf(0.5 + ci_level / 2, df))
+    row = {"estimate": float(estimate), "se": se, "ci_low": estimate - t * se,
+           "ci_high": estimate + t * se, "ci_level": ci_level, "p_value": np.nan}  # fmt: skip
+    if test:
+        row["p_value"] = float(2 * scipy_stats.t.sf(abs(estimate) / se, df)) if se > 0 else np.nan
+    return row
+
+
+def ancova(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    arm: str,
+    covariates: Sequence[str] = (),
+    reference: object | None = None,
+    ci_level: float = 0.95,
+    visit: object = pd.NA,
+    outcome_label: str | None = None,
+    method: str | None = None,
+) -> Result:
+    """ANCOVA of ``outcome`` on the arm, adjusted for ``covariates`` (one row per subject).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per subject (e.g. the endpoint visit), with ``outcome``, ``arm`` and the
+        covariates. Rows with a missing value in any of them are excluded and counted.
+    outcome, arm : str
+        Column names.
+    covariates : sequence of str
+        Numeric covariates (e.g. the baseline value) or categorical ones (dummies).
+    reference : optional
+        Reference arm (default: the first arm present, see
+        :func:`acne_outcomes.checks.resolve_arms`).
+    ci_level : float, default 0.95
+    visit : optional
+        The visit the endpoint is measured at, written in the ``visit`` column.
+    outcome_label, method : str, optional
+        The ``outcome`` and ``method`` written in the frame (default: ``outcome`` and
+        "ANCOVA (OLS), adjusted for …").
+
+    Returns
+    -------
+    Result
+        ``estimates``: one row per arm with its adjusted mean at the mean of the covariates
+        over the analysed subjects (``scale="mean"``, no p-value), then one row per other arm
+        with the difference arm − reference (``scale="mean difference"``), t-interval on
+        ``n − p`` degrees of freedom and two-sided p-value. ``n``: subjects analysed (in the
+        arm, or in both arms). ``diagnostics``: ``residual_df`` and the exclusions by reason.
+
+    Notes
+    -----
+    ``y_i = μ_{arm(i)} + γ'(x_i − x̄) + ε_i``, ``ε ~ N(0, σ²)``, by ordinary least squares;
+    the difference ``μ_k − μ_0`` has variance ``c'σ²(X'X)⁻¹c``.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"arm": ["a", "a", "a", "b", "b", "b"],
+    ...                      "y": [5.0, 6.0, 7.0, 3.0, 4.0, 6.0], "y0": [5, 6, 7, 4, 5, 6]})
+    >>> fit = ancova(data, outcome="y", arm="arm", covariates=["y0"])
+    >>> fit.estimates[["contrast", "scale"]].values.tolist()
+    [['a', 'mean'], ['b', 'mean'], ['b - a', 'mean difference']]
+    >>> round(float(fit.estimates["estimate"].iloc[-1]), 3)
+    -0.417
+    """
+    covariates = list(covariates)
+    require_columns(data, outcome=outcome, arm=arm,
+                    **{f"covariates[{i}]": name for i, name in enumerate(covariates)})  # fmt: skip
+    require_numeric(data, outcome=outcome)
+    ci_level = check_ci_level(ci_level)
+    used = data[[outcome, arm, *covariates]]
+    missing = used.isna()
+    reasons = {f"{name} missing": int(missing[name].sum()) for name in used.columns}
+    frame = data.loc[~missing.any(axis=1)]
+    reference, others = resolve_arms(frame[arm], reference)
+    levels = [reference, *others]
+    codes = pd.Index(levels).get_indexer(frame[arm])
+    design, _ = covariate_design(frame, covariates)
+    fit = fit_ancova(frame[outcome].to_numpy(dtype=float), codes, len(levels), design)
+    label = outcome if outcome_label is None else outcome_label
+    if method is None:
+        method = "ANCOVA (OLS)" + (f", adjusted for {', '.join(covariates)}" if covariates else "")
+    common = {"outcome": label, "visit": visit, "method": method}
+    rows = []
+    for index, level in enumerate(levels):
+        row = _t_row(fit.coefficients[index], fit.covariance[index, index], fit.df, ci_level,
+                     test=False)  # fmt: skip
+        rows.append({**common, **row, "contrast": str(level), "n": int(fit.counts[index]),
+                     "scale": "mean"})  # fmt: skip
+    estimates, variances = fit.differences()
+    for index, level in enumerate(others, start=1):
+        row = _t_row(estimates[index - 1], variances[index - 1], fit.df, ci_level, test=True)
+        n = int(fit.counts[0] + fit.counts[index])
+        rows.append({**common, **row, "contrast": f"{level} - {reference}", "n": n,
+                     "scale": "mean difference"})  # fmt: skip
+    diagnostics = diagnostics_frame(
+        [{"diagnostic": "residual_df", "value": fit.df}, *exclusion_rows(reasons)],
+        outcome=label, method=method,
+    )  # fmt: skip
+    return Result(estimate_frame(rows), diagnostics)
