@@ -97,20 +97,20 @@ class _Setup:
 
 
 def _read(folder):
-    from acne_outcomes.io import read_package
+    from acne_outcomes.readers import read_package
 
     read_package(Path(folder))
 
 
 def _read_and_validate(folder):
     from acne_outcomes import privacy
-    from acne_outcomes.io import read_package
+    from acne_outcomes.readers import read_package
     from acne_outcomes.validate import validate_tables
 
-    tables, rows, *_ = read_package(Path(folder))
-    for name, frame in tables.items():
-        privacy.scan_identifiers(name, frame, rows[name])
-    validate_tables(tables, rows)
+    raw = read_package(Path(folder))
+    for name, frame in raw.tables.items():
+        privacy.scan_identifiers(name, frame, raw.rows[name])
+    validate_tables(raw.tables, raw.rows)
 
 
 def _load_and_validate(folder):

@@ -10,7 +10,7 @@ import pytest
 from conftest import valid_tables
 from frictionless import Package, system
 
-from acne_outcomes import Study, StudyValidationError, load_study
+from acne_outcomes import Study, StudyValidationError, load_study, save_study
 
 FIELD_RULES = {"type", "required", "minimum", "maximum", "enum"}
 
@@ -38,7 +38,7 @@ def _frictionless_cells(folder):
     ],
 )
 def test_same_cells_flagged(tmp_path, table, row, column, value):
-    folder = Study.from_tables(**valid_tables()).save(tmp_path / "package")
+    folder = save_study(Study.from_tables(**valid_tables()), tmp_path / "package")
     path = folder / f"{table}.csv"
     lines = path.read_text().splitlines()
     header = lines[0].split(",")

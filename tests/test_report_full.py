@@ -9,7 +9,7 @@ import pytest
 from browser_check import check_report
 from conftest import tree_digest
 
-from acne_outcomes import load_study
+from acne_outcomes import load_study, save_study
 from acne_outcomes.paths import PROJECT_ROOT
 from acne_outcomes.report import ReportConfig, build_report, discover_notebooks
 
@@ -87,7 +87,7 @@ def test_public_build_of_real_data_has_no_subject_ids(built, tmp_path):
     source = next(config.synthetic_dir.iterdir())
     study = load_study(source)
     study.truth = None  # treat it as real data
-    data = study.save(tmp_path / "mystudy")
+    data = save_study(study, tmp_path / "mystudy")
     public = ReportConfig(data=data, out=tmp_path / "public", public=True, jobs=2)
     manifest = build_report(public, progress=False)
     assert manifest["public"] is True

@@ -318,10 +318,10 @@ def test_model_card_lists_every_default_with_its_value():
 
 
 def test_simulated_study_round_trips_through_save_and_load(tmp_path):
-    from acne_outcomes.io import load_study
+    from acne_outcomes.io import load_study, save_study
 
     study = simulate_study("informative_dropout", n_subjects=120, seed=12)
-    loaded = load_study(study.save(tmp_path / "study"))
+    loaded = load_study(save_study(study, tmp_path / "study"))
     for name in standard.TABLES:
         assert loaded.tables[name].equals(study.tables[name]), name
     assert loaded.truth == study.truth

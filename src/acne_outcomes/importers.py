@@ -1,5 +1,10 @@
 """Importers: one long CSV or Excel file, SAS XPT/sas7bdat, and CDISC ADaM, mapped onto the standard.
 
+An importer is a reader: :func:`import_tables` returns a :class:`~acne_outcomes.readers.RawStudy`
+(the mapped tables, their row numbers in the source, what could not be mapped, the files read,
+and the files as read for the identifier scan); :func:`acne_outcomes.io.load_study` then scans,
+validates and conforms it like any other input.
+
 A *mapping* (a dict, or a JSON file) says where each standard column comes from::
 
     {
@@ -37,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes import standard
-from acne_outcomes.io import StudyReadError, build_study, read_csv_text
+from acne_outcomes.readers import RawStudy, StudyReadError, read_csv_text, read_package
 from acne_outcomes.validate import (
     StudyValidationError,
     concat_problems,
@@ -80,18 +85,42 @@ def read_mapping(mapping) -> dict:
     return mapping
 
 
-def import_study(path: Path, mapping=None):
-    """Import a long CSV/Excel/SAS file or an ADaM folder onto the standard (see module docs)."""
+def import_tables(path: Path, mapping=None) -> RawStudy:
+    """Read a long CSV/Excel/SAS file or an ADaM folder and map it onto the standard's tables.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A long file (``.csv``, ``.txt``, ``.tsv``, ``.xlsx``, ``.xlsm``, ``.xpt``,
+        ``.sas7bdat``), or a folder: an ADaM folder when the mapping names ``adsl``,
+        otherwise a data package folder (read as it is: its mapping may not rename or recode).
+    mapping : dict, str or Path, optional
+        The mapping (see the module docs); a path is read as JSON.
+
+    Returns
+    -------
+    RawStudy
+        The ``subjects`` and ``visits`` tables (not yet validated), their row numbers in the
+        source, the mapping problems found, the files read and, to scan for identifiers,
+        the files as read (unmapped columns included).
+
+    Raises
+    ------
+    StudyReadError
+        The file, its format or the mapping cannot be read.
+    StudyValidationError
+        A CSV file cannot be parsed at all (its problems are listed).
+    ValueError
+        The mapping has unknown keys or columns, or renames a data package folder's columns.
+    """
     mapping = read_mapping(mapping)
     if path.is_dir():
         if "adsl" not in mapping:
-            from acne_outcomes.io import _load_package
-
             if mapping.get("columns") or mapping.get("values"):
                 raise ValueError(
                     "a mapping for a data package folder is not supported; map a long file"
                 )
-            return _load_package(path)
+            return read_package(path)
         return _import_adam(path, mapping)
     suffix = path.suffix.lower()
     readers = {".csv": _read_csv, ".txt": _read_csv, ".tsv": _read_csv, ".xlsx": _read_excel,
@@ -107,7 +136,7 @@ def import_study(path: Path, mapping=None):
     tables, table_rows, split_problems = split_long(
         raw, rows, mapping, labels=labels, file_label=path.name
     )
-    return build_study(
+    return RawStudy(
         tables, table_rows, concat_problems([problems, split_problems]), source=str(path),
         files=[path], scan=[(path.name, raw, rows)],  # the whole file, unmapped columns too
     )  # fmt: skip
@@ -251,7 +280,7 @@ def _import_adam(folder: Path, mapping):
     visits, visit_rows, visit_problems = _pivot_bds(bds, bds_rows, mapping, bds_path.name)
     tables = {"subjects": renamed.reset_index(drop=True), "visits": visits}
     rows = {"subjects": adsl_rows, "visits": visit_rows}
-    return build_study(
+    return RawStudy(
         tables, rows, concat_problems([problems, visit_problems]), source=str(folder),
         files=[adsl_path, bds_path], scan=[(adsl_path.name, adsl, adsl_rows), (bds_path.name, bds, bds_rows)],
     )  # fmt: skip

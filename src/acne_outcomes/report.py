@@ -83,7 +83,7 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
     Real data is validated first (a ``StudyValidationError`` stops the build before anything
     runs). For a scenario, the synthetic study is generated once into ``data/synthetic/``.
     """
-    from acne_outcomes import load_study
+    from acne_outcomes import load_study, save_study
 
     if config.data is not None:
         study = load_study(config.data)
@@ -96,9 +96,8 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
     size = "default" if config.n_subjects is None else str(config.n_subjects)
     folder = Path(config.synthetic_dir) / f"{config.scenario}-n{size}-seed{config.seed}"
     if not (folder / "datapackage.json").exists():
-        simulate_study(config.scenario, n_subjects=config.n_subjects, seed=config.seed).save(
-            folder, overwrite=True
-        )
+        study = simulate_study(config.scenario, n_subjects=config.n_subjects, seed=config.seed)
+        save_study(study, folder, overwrite=True)
     study = load_study(folder)
     described = {"scenario": config.scenario, "seed": config.seed, "n_subjects": study.n_subjects}
     return folder, {**described, "data": str(folder), "checksums": study.metadata["checksums"]}

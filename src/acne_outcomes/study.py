@@ -51,9 +51,7 @@ def _cast(column: pd.Series, dtype) -> pd.Series:
     if dtype in ("Int64", "float64"):
         return _to_number(column).astype(dtype)
     if dtype == "boolean" and not pd.api.types.is_bool_dtype(column.dtype):
-        from acne_outcomes.validate import parse_boolean  # the one list of true/false words
-
-        column, bad = parse_boolean(column)
+        column, bad = standard.parse_boolean(column)
         if bad.any():
             raise ValueError(
                 f"values that are not true/false at rows {column.index[bad].tolist()[:5]}"
@@ -83,8 +81,10 @@ class Study:
         For synthetic studies, the true parameters and the true values of the estimands;
         ``None`` for real data.
 
-    Build one with :func:`acne_outcomes.load_study`, ``simulate_study`` or
-    :meth:`Study.from_tables`; write it with :meth:`Study.save`.
+    A ``Study`` is plain data: build one with :func:`acne_outcomes.io.load_study`,
+    ``simulate_study`` or :meth:`Study.from_tables`; check it with
+    ``acne_outcomes.validate.validate_tables(study.tables)``; write it with
+    :func:`acne_outcomes.io.save_study`.
     """
 
     subjects: pd.DataFrame
@@ -108,7 +108,8 @@ class Study:
         """Build a ``Study`` from DataFrames, conforming columns and dtypes to the standard.
 
         Missing ``adverse_events`` or ``labs`` become empty tables. No validation is done
-        here: call :meth:`validate` (``load_study`` always validates).
+        here: check the result with ``acne_outcomes.validate.validate_tables(study.tables)``
+        (``load_study`` always validates).
         """
         tables = {"subjects": subjects, "visits": visits}
         tables["adverse_events"] = adverse_events if adverse_events is not None else None
@@ -128,21 +129,6 @@ class Study:
     def n_subjects(self) -> int:
         """Number of subjects."""
         return len(self.subjects)
-
-    def validate(self) -> pd.DataFrame:
-        """Check the study against the data standard; return the problems (empty if valid)."""
-        from acne_outcomes.validate import validate_tables
-
-        return validate_tables(self.tables)
-
-    def save(self, path, format: str = "csv", *, overwrite: bool = False):
-        """Write the study as a data package folder that :func:`load_study` reads back identical.
-
-        See :func:`acne_outcomes.io.save_study`.
-        """
-        from acne_outcomes.io import save_study
-
-        return save_study(self, path, format=format, overwrite=overwrite)
 
     def equals(self, other: Study) -> bool:
         """Whether two studies have identical tables (values and dtypes), metadata and truth.
@@ -180,10 +166,32 @@ def _empty(table: str) -> pd.DataFrame:
 
 
 def _jsonable(value):
-    return json.loads(json.dumps(value, sort_keys=True, default=_json_default))
+    return json.loads(json.dumps(value, sort_keys=True, default=json_default))
 
 
-def _json_default(value):
+def json_default(value):
+    """Convert the numpy values found in metadata and truth to JSON (``json.dumps(default=...)``).
+
+    Parameters
+    ----------
+    value : object
+        A value that :mod:`json` cannot serialise by itself.
+
+    Returns
+    -------
+    int, float or list
+        The plain Python equivalent of a numpy integer, float or array.
+
+    Raises
+    ------
+    TypeError
+        For any other type, as :mod:`json` expects.
+
+    Examples
+    --------
+    >>> json.dumps({"seed": np.int64(3), "effect": np.arange(2)}, default=json_default)
+    '{"seed": 3, "effect": [0, 1]}'
+    """
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):

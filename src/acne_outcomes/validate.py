@@ -178,24 +178,6 @@ def parse_number(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(bad, np.nan, values), bad
 
 
-_BOOLEAN_WORDS = {
-    "true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
-    "y": True, "n": False, "t": True, "f": False,
-}  # fmt: skip
-
-
-def parse_boolean(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Parse a column to nullable booleans; return (values, mask of unparseable)."""
-    if pd.api.types.is_bool_dtype(column.dtype):
-        return column.astype("boolean"), np.zeros(len(column), dtype=bool)
-    text = column.astype("string").str.strip().str.lower()
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        text = column.astype("Float64").astype("string").str.replace(r"\.0$", "", regex=True)
-    parsed = text.map(_BOOLEAN_WORDS)
-    bad = (parsed.isna() & text.notna()).to_numpy()
-    return parsed.astype("boolean"), bad
-
-
 # --------------------------------------------------------------------------- per table
 
 
@@ -267,7 +249,7 @@ def _check_field(table: str, item: dict, column: pd.Series, rows: np.ndarray):
         parsed = pd.Series(values)
         missing = np.isnan(values) & ~bad
     elif kind == "boolean":
-        parsed, bad = parse_boolean(column)
+        parsed, bad = standard.parse_boolean(column)
         if bad.any():
             problems.append(
                 make_problems(

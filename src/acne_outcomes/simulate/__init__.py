@@ -15,10 +15,10 @@ Examples
 from __future__ import annotations
 
 import copy
+from importlib.metadata import version
 
 import numpy as np
 
-from acne_outcomes import __version__
 from acne_outcomes.simulate import model
 from acne_outcomes.simulate.assemble import assemble
 from acne_outcomes.simulate.defaults import DEFAULTS, defaults_table, resolve_parameters
@@ -29,6 +29,7 @@ from acne_outcomes.study import Study
 __all__ = ["BLOCK_SIZE", "DEFAULTS", "SCENARIOS", "defaults_table", "simulate_study"]
 
 BLOCK_SIZE = 4096
+_VERSION = version("acne-outcomes")  # recorded in every synthetic study's metadata
 
 
 def simulate_study(
@@ -102,7 +103,7 @@ def simulate_study(
     metadata = {
         "source": "synthetic",
         "generator": "acne_outcomes.simulate",
-        "version": __version__,
+        "version": _VERSION,
         "scenario": scenario,
         "seed": int(seed),
         "n_subjects": int(n_subjects),

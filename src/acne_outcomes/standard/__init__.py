@@ -3,8 +3,8 @@
 ``datapackage.json`` (beside this file) describes the four tables (``subjects``, ``visits``,
 ``adverse_events``, ``labs``): every field's type, unit, description, constraints, ordered
 categories, primary and foreign keys, and a ``source`` note. This module reads it and derives
-what the rest of the package needs (pandas dtypes, category orders), so nothing about the
-standard is written twice.
+what the rest of the package needs (pandas dtypes, category orders, the words read as true or
+false), so nothing about the standard is written twice.
 
 Examples
 --------
@@ -22,11 +22,18 @@ import copy
 import json
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from acne_outcomes.paths import STANDARD_DESCRIPTOR
 
 TABLES = ("subjects", "visits", "adverse_events", "labs")
+
+BOOLEAN_WORDS = {
+    "true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
+    "y": True, "n": False, "t": True, "f": False,
+}  # fmt: skip
+"""The words that mean true or false in a boolean field (compared stripped and lower-case)."""
 
 
 @cache
@@ -107,3 +114,35 @@ def pandas_dtypes(table: str) -> dict:
 def units_by_test() -> dict[str, str]:
     """The required unit of each laboratory test."""
     return dict(resource("labs")["schema"]["unitsByTest"])
+
+
+def parse_boolean(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parse a column to nullable booleans with the standard's true/false words.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        Text (any case, surrounding spaces allowed), numbers (``1``/``0``) or booleans.
+
+    Returns
+    -------
+    values : pandas.Series
+        Nullable ``boolean`` values; missing where the input is missing or not a true/false
+        word.
+    bad : numpy.ndarray
+        Boolean mask of the values present but not in :data:`BOOLEAN_WORDS`.
+
+    Examples
+    --------
+    >>> values, bad = parse_boolean(pd.Series([" Yes", "0", None, "maybe"]))
+    >>> values.tolist(), bad.tolist()
+    ([True, False, <NA>, <NA>], [False, False, False, True])
+    """
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return column.astype("boolean"), np.zeros(len(column), dtype=bool)
+    text = column.astype("string").str.strip().str.lower()
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        text = column.astype("Float64").astype("string").str.replace(r"\.0$", "", regex=True)
+    parsed = text.map(BOOLEAN_WORDS)
+    bad = (parsed.isna() & text.notna()).to_numpy()
+    return parsed.astype("boolean"), bad
