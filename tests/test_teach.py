@@ -13,8 +13,8 @@ import shutil
 import pytest
 from browser_check import check_report
 
-from acne_outcomes.appraisal.teach import TEACHING_DIR, build_teaching, teaching_config
 from acne_outcomes.report import build_report, discover_notebooks
+from acne_outcomes.teach import TEACHING_DIR, build_teaching, teaching_config
 
 LESSONS = [
     "01-before-after",

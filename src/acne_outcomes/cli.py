@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     diagnose.add_argument(
         "--strategy", action="append", default=None, metavar="NAME",
-        help="strategy constant from acne_outcomes.appraisal.strategies (e.g. MMRM_PIH), repeatable; "
+        help="strategy name from the registry acne_outcomes.appraisal.strategies.REGISTRY (e.g. MMRM_PIH), repeatable; "
         "default: the scenario's",
     )  # fmt: skip
     diagnose.add_argument(
@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_teach(args) -> int:
     from acne_outcomes import paths
-    from acne_outcomes.appraisal.teach import build_teaching
+    from acne_outcomes.teach import build_teaching
 
     default = paths.REPORTS_DIR / ("teaching-instructor" if args.instructor else "teaching")
     build_teaching(
@@ -156,17 +156,7 @@ def _run_diagnose(args) -> int:
 
     from acne_outcomes.appraisal import diagnose, strategies
 
-    chosen = None
-    if args.strategy:
-        known = {
-            name
-            for name, value in vars(strategies).items()
-            if isinstance(value, strategies.Strategy)
-        }
-        unknown = set(args.strategy) - known
-        if unknown:
-            raise ValueError(f"unknown strategy {sorted(unknown)}; allowed: {sorted(known)}")
-        chosen = [getattr(strategies, name) for name in args.strategy]
+    chosen = [strategies.strategy(name) for name in args.strategy] if args.strategy else None
     if args.scheduler and args.executor != "dask":
         raise ValueError("--scheduler needs --executor dask")
     parameters = _parse_params(args.param)
@@ -238,12 +228,13 @@ def _parse_params(items: list[str]) -> dict:
 
 
 def _run_simulate(args) -> int:
+    from acne_outcomes.io import save_study
     from acne_outcomes.simulate import simulate_study
 
     study = simulate_study(
         args.scenario, n_subjects=args.n, seed=args.seed, **_parse_params(args.param)
     )
-    target = study.save(args.out, format=args.format, overwrite=args.overwrite)
+    target = save_study(study, args.out, format=args.format, overwrite=args.overwrite)
     counts = ", ".join(f"{len(frame):,} {name}" for name, frame in study.tables.items())
     print(f"wrote {target} ({args.scenario}, seed {args.seed}): {counts}")
     return EXIT_OK

@@ -52,6 +52,18 @@ ARM_COLOURS = {
     "comparator": OKABE_ITO["blue"],
 }
 
+#: Teaching figures, distinguishable in the common colour-vision deficiencies (blue against grey or
+#: orange keeps apart for deuteranopes and protanopes) and apart from the arm colours where it
+#: matters: an interval that covers the truth or misses it, the truth, and a naive analysis
+#: against a better one.
+TEACHING_COLOURS = {
+    "covers": OKABE_ITO["grey"],
+    "misses": OKABE_ITO["blue"],
+    "truth": "#000000",
+    "naive": OKABE_ITO["orange"],
+    "better": OKABE_ITO["blue"],
+}
+
 #: Colours for arms not in :data:`ARM_COLOURS`, chosen by a stable hash of the arm name.
 FALLBACK_ARM_COLOURS = (
     OKABE_ITO["bluish_green"],

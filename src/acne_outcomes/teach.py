@@ -1,6 +1,8 @@
 """The teaching build: the evidence-appraisal lessons of ``notebooks/teaching`` as an HTML site.
 
-``build_teaching`` executes the lessons with :func:`acne_outcomes.report.build_report` (so it is
+A build-level module beside :mod:`acne_outcomes.report` (the lessons' logic is in
+:mod:`acne_outcomes.appraisal`, which never imports the build). ``build_teaching`` executes the
+lessons with :func:`acne_outcomes.report.build_report` (so it is
 incremental, atomic and leaves a manifest), passing ``n_sims`` and ``jobs`` to every lesson.
 The student edition leaves out the worked solutions (cells tagged ``solution``); the
 instructor edition keeps them.
@@ -11,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from acne_outcomes import paths
+from acne_outcomes.report import ReportConfig, build_report
 
 TEACHING_DIR = paths.NOTEBOOKS_DIR / "teaching"
 SOLUTION_TAG = "solution"
@@ -38,8 +41,6 @@ def teaching_config(
     >>> teaching_config(Path("site"), instructor=True).remove_tags
     ()
     """
-    from acne_outcomes.report import ReportConfig
-
     if n_sims < 2:
         raise ValueError("n_sims must be at least 2")
     if jobs is not None and jobs < 1:
@@ -88,7 +89,5 @@ def build_teaching(
     dict
         The build manifest (see :func:`acne_outcomes.report.build_report`).
     """
-    from acne_outcomes.report import build_report
-
     config = teaching_config(out, instructor=instructor, n_sims=n_sims, jobs=jobs)
     return build_report(config, progress=progress)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from acne_outcomes.appraisal.strategies import Strategy, default_strategies
+from acne_outcomes.simulate import simulate_study
 
 EXECUTORS = ("serial", "processes", "dask")
 RESULT_COLUMNS = (
@@ -32,22 +34,6 @@ RESULT_COLUMNS = (
     "p_value",
     "error",
 )
-
-
-@dataclass(frozen=True)
-class Strategy:
-    """An analysis strategy: a name, the estimand it targets, and the function that runs it.
-
-    ``run(study)`` returns a mapping with ``estimate``, ``ci_low``, ``ci_high`` and ``p_value``
-    (the test of no effect). ``truth(study)`` returns the estimand's true value, usually read
-    from ``study.truth``. Both must be module-level functions (picklable) for the process and
-    Dask executors.
-    """
-
-    name: str
-    estimand: str
-    run: Callable
-    truth: Callable
 
 
 def replicate_seeds(seed: int, n_sims: int) -> list[int]:
@@ -66,8 +52,6 @@ def run_replicates(
     scenario: str, parameters: dict, strategies: Sequence[Strategy], jobs: list[tuple[int, int]]
 ):
     """Simulate and analyse a batch of ``(replicate, seed)``; return result rows (no exceptions)."""
-    from acne_outcomes.simulate import simulate_study
-
     rows = []
     for replicate, seed in jobs:
         study = simulate_study(scenario, seed=seed, **parameters)
@@ -150,8 +134,6 @@ def diagnose(
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
     if analyses is None:
-        from acne_outcomes.appraisal.strategies import default_strategies
-
         analyses = default_strategies(scenario)
     seeds = replicate_seeds(seed, n_sims)
     workers = n_jobs or os.cpu_count() or 1

@@ -15,10 +15,13 @@ import time
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
+from matplotlib.figure import Figure
 
-from acne_outcomes import derive
-from acne_outcomes.appraisal import lessons, strategies
+from acne_outcomes import derive, figures
+from acne_outcomes.appraisal import strategies
+from acne_outcomes.simulate import simulate_study
+from acne_outcomes.stats.ancova import fit_ancova
+from acne_outcomes.stats.descriptive import arm_visit_means, one_sample_t
 
 SCENARIO_CHOICES = ("rct", "single_arm", "observational", "flare_enrollment", "informative_dropout")
 OUTCOME = "pih_index"
@@ -29,11 +32,6 @@ START_VALUES = {  # the sliders' starting values: no direct PIH effect, lesion e
     "lesion_effect_scale": 1.0,
     "dropout_response_effect": 0.0,
 }
-
-
-def _interval(estimate: float, se: float, dof: float) -> tuple[float, float]:
-    half = scipy_stats.t.ppf(0.975, dof) * se
-    return estimate - half, estimate + half
 
 
 def explorer_estimates(study) -> pd.DataFrame:
@@ -47,7 +45,6 @@ def explorer_estimates(study) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from acne_outcomes.simulate import simulate_study
     >>> table = explorer_estimates(simulate_study("rct", n_subjects=120, seed=1, **lessons.PIH_NULL))
     >>> table["analysis"].tolist(), table["truth"].tolist()
     (['before-after (treated arm only)', 'two-arm ANCOVA'], [0.0, 0.0])
@@ -58,52 +55,42 @@ def explorer_estimates(study) -> pd.DataFrame:
     )
     wide = wide.dropna()
     arms = study.subjects.set_index("subject_id").loc[wide.index, "arm"].astype(str)
-    treated = (arms == strategies.TREATED).to_numpy(float)
+    treated = (arms == strategies.TREATED).to_numpy(int)
     truth = strategies.true_pih_difference_month12(study)
-    change = (wide[VISIT] - wide[0]).to_numpy(float)[treated == 1]
     rows = []
-    if len(change) >= 3:
-        se = change.std(ddof=1) / math.sqrt(len(change))
-        rows.append(("before-after (treated arm only)", change.mean(),
-                     *_interval(change.mean(), se, len(change) - 1)))  # fmt: skip
+    change = one_sample_t((wide[VISIT] - wide[0]).to_numpy(float)[treated == 1])
+    if change["n"] >= 3:
+        rows.append(("before-after (treated arm only)", change["estimate"], change["ci_low"],
+                     change["ci_high"]))  # fmt: skip
     if 0 < treated.sum() < len(treated) - 2:
-        estimate, low, high, _ = lessons._ancova_test(
-            wide[VISIT].to_numpy(float), treated, wide[0].to_numpy(float)
-        )
-        rows.append(("two-arm ANCOVA", estimate, low, high))
+        fit = fit_ancova(wide[VISIT].to_numpy(float), treated, 2, wide[[0]].to_numpy(float))
+        test = fit.difference_test()
+        rows.append(("two-arm ANCOVA", test["estimate"], test["ci_low"], test["ci_high"]))
     table = pd.DataFrame(rows, columns=["analysis", "estimate", "ci_low", "ci_high"])
     return table.assign(truth=truth)
 
 
 def draw(study, estimates: pd.DataFrame, figure) -> None:
-    """Draw the explorer's two panels on ``figure`` (cleared first)."""
-    from acne_outcomes import style
+    """Draw the explorer's two panels on ``figure`` (cleared first), in the house style.
 
+    Left: the observed PIH index by arm and visit (:func:`acne_outcomes.figures.plot_mean_trajectories`);
+    right: the before-after and two-arm estimates with the truth
+    (:func:`acne_outcomes.figures.plot_forest`).
+    """
     figure.clear()
     means_axes, estimate_axes = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
-    means = lessons.arm_visit_means(derive.analysis_frame(study), OUTCOME)
-    for arm, rows in means.groupby("contrast", sort=False):
-        colour = style.arm_colour(arm)
-        means_axes.errorbar(rows["visit"], rows["estimate"],
-                            yerr=[rows["estimate"] - rows["ci_low"], rows["ci_high"] - rows["estimate"]],
-                            marker="o", markersize=3, capsize=2, color=colour, label=str(arm))  # fmt: skip
-    means_axes.set_xlabel("Month")
-    means_axes.set_ylabel("PIH index (observed mean, 95% CI)")
-    means_axes.legend(frameon=False, fontsize=7)
-    y = np.arange(len(estimates))[::-1]
-    estimate_axes.hlines(y, estimates["ci_low"], estimates["ci_high"], color="black")
-    estimate_axes.plot(estimates["estimate"], y, "s", color="black")
-    truth = float(estimates["truth"].iloc[0]) if len(estimates) else math.nan
-    estimate_axes.axvline(truth, color="#d62728", linestyle="--", label=f"truth {truth:.2f}")
-    estimate_axes.axvline(0, color="grey", linewidth=0.6)
-    estimate_axes.set_yticks(y, [name.replace(" (", "\n(") for name in estimates["analysis"]])
+    means = arm_visit_means(derive.analysis_frame(study), OUTCOME)
+    figures.plot_mean_trajectories(means, ax=means_axes)
+    means_axes.set_ylabel("PIH index (observed mean)")
+    truth = float(estimates["truth"].iloc[0]) if len(estimates) else None
+    forest = estimates.assign(contrast=estimates["analysis"].str.replace(" (", "\n(", regex=False),
+                              scale="mean difference", ci_level=0.95)  # fmt: skip
+    figures.plot_forest(forest, show_estimates=False, truth=truth, ax=estimate_axes)
     estimate_axes.set_xlabel("Month-12 difference (95% CI)")
-    estimate_axes.legend(frameon=False, fontsize=7, loc="lower right")
     figure.suptitle(
         f"{study.truth['scenario']}: {study.n_subjects} subjects, seed {study.metadata.get('seed', '')}",
         fontsize=9,
     )
-    figure.tight_layout()
 
 
 def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
@@ -137,7 +124,6 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
     import matplotlib.pyplot  # noqa: F401  (activates the kernel's inline display of figures)
     from IPython import get_ipython
     from IPython.display import display
-    from matplotlib.figure import Figure
 
     if scenario not in SCENARIO_CHOICES:
         raise ValueError(f"unknown scenario {scenario!r}; allowed: {list(SCENARIO_CHOICES)}")
@@ -185,7 +171,7 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
         ),  # fmt: skip
         "seed": widgets.IntText(value=seed, description="seed", style=slider["style"]),
     }
-    figure = Figure(figsize=(8, 3.2))
+    figure = Figure(figsize=(8, 3.2), layout="constrained")
     output = widgets.Output()
     ui = widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values()))]), output])
     ui.controls, ui.figure, ui.last_update_seconds = controls, figure, math.nan
@@ -210,8 +196,6 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
 
 def simulate_from_controls(controls: dict):
     """Simulate the study the explorer's controls describe (a dict of widgets or of values)."""
-    from acne_outcomes.simulate import simulate_study
-
     values = {name: getattr(control, "value", control) for name, control in controls.items()}
     scenario, seed, n_subjects = (
         values.pop("scenario"),
@@ -254,11 +238,10 @@ def explorer_snapshot(scenario: str = "rct", n_subjects: int = 266, seed: int = 
     >>> len(figure.axes)
     2
     """
-    from matplotlib.figure import Figure
 
     controls = {"scenario": scenario, "seed": seed, "n_subjects": n_subjects,
                 **START_VALUES, **parameters}  # fmt: skip
     study = simulate_from_controls(controls)
-    figure = Figure(figsize=(8, 3.2))
+    figure = Figure(figsize=(8, 3.2), layout="constrained")
     draw(study, explorer_estimates(study), figure)
     return figure

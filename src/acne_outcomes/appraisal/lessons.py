@@ -5,12 +5,9 @@ Each lesson shows a pitfall with numbers from a design diagnosis against the kno
 
 * :func:`run_diagnosis` / :func:`diagnose_settings` — diagnoses with the lessons' executor
   rule, several settings in one tidy table; :func:`diagnosis_table` formats one for print.
-* Extra strategies the lessons compare: before-after percent change against the untreated
-  natural course (:data:`BEFORE_AFTER_PERCENT`), multiple imputation (:data:`MI_PERCENT`),
-  a month-12 ANCOVA of the PIH index (:data:`ANCOVA_PIH`, fast and stable in small trials),
-  adjustment without skin type (:data:`ADJUSTED_PIH_NO_SKIN_TYPE`), and the ECCA versions of
-  the observational comparisons (:data:`UNADJUSTED_ECCA`, :data:`ADJUSTED_ECCA`). They reuse
-  the private data helpers of :mod:`acne_outcomes.appraisal.strategies`.
+* The analyses the lessons compare are strategies of the one registry,
+  :mod:`acne_outcomes.appraisal.strategies`; the lessons' figures are in
+  :mod:`acne_outcomes.figures.teaching`.
 * Subgroup fishing (:func:`subgroup_tests`, :func:`subgroup_fishing`,
   :func:`null_family_tests`, :func:`fishing_summary`), the winner's curse
   (:func:`normal_winners_curse`, :func:`winners_curse_table`) and measurement error
@@ -24,17 +21,26 @@ synthetic studies, whose truth is set by the lesson.
 
 from __future__ import annotations
 
+import json
 import math
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy import stats as scipy_stats
 
 from acne_outcomes import derive
 from acne_outcomes.appraisal import strategies
-from acne_outcomes.appraisal.diagnose import Strategy, diagnose, replicate_seeds
+from acne_outcomes.appraisal.claims import CLAIMS_FILE
+from acne_outcomes.appraisal.diagnose import diagnose, replicate_seeds
+from acne_outcomes.appraisal.strategies import Strategy
+from acne_outcomes.checks import NotEstimable
+from acne_outcomes.simulate import simulate_study
+from acne_outcomes.simulate.defaults import DEFAULTS
+from acne_outcomes.stats.ancova import fit_ancova
+from acne_outcomes.stats.descriptive import two_sample_t
+from acne_outcomes.stats.multiplicity import adjust_p_values
 
 SERIAL_UP_TO = 50  # n_sims at or below this run serially (process start-up costs more)
 PIH_NULL = {"pih_effect": 0.0, "pih_formation_rate": 0.0}
@@ -220,208 +226,19 @@ def percent(value: float, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
-# --------------------------------------------------------------------------- extra strategies
-
-
-def _treated_percent_change(study) -> np.ndarray:
-    frame = derive.analysis_frame(study)
-    change = derive.percent_change_from_baseline(
-        frame[frame["arm"] == strategies.TREATED], subject="subject_id", visit="month",
-        outcome="inflammatory_lesions",
-    ).data  # fmt: skip
-    return change.loc[change["month"] == 5, "percent_change"].astype("float64").dropna().to_numpy()
-
-
-def _one_sample(values: np.ndarray) -> dict:
-    if len(values) < 3:
-        raise ValueError("fewer than 3 values")
-    mean, se = values.mean(), values.std(ddof=1) / math.sqrt(len(values))
-    half = scipy_stats.t.ppf(0.975, len(values) - 1) * se
-    p_value = 2 * scipy_stats.t.sf(abs(mean / se), len(values) - 1) if se > 0 else 0.0
-    return {"estimate": mean, "ci_low": mean - half, "ci_high": mean + half, "p_value": p_value}
-
-
-def before_after_percent_month5(study) -> dict:
-    """Naive: mean percent change of inflammatory lesions to month 5, treated arm only."""
-    return _one_sample(_treated_percent_change(study))
-
-
-def true_effect_vs_untreated_month5(study) -> float:
-    """True mean percent change on isotretinoin minus the untreated natural course."""
-    target = study.truth["estimands"]["inflammatory_percent_change_month5"]
-    return float(target["isotretinoin"] - target["untreated"])
-
-
-def multiple_imputation_percent_month5(study) -> dict:
-    """Multiple imputation under MAR (10 imputations), ANCOVA of percent change at month 5."""
-    from acne_outcomes.stats import missing
-
-    estimates = missing.multiple_imputation(
-        strategies.percent_change_data(study), outcome="percent_change", subject="subject_id",
-        visit="month", arm="arm", endpoint=5, baseline="baseline", reference=strategies.CONTROL,
-        m=10, seed=0,
-    )  # fmt: skip
-    return strategies.estimate_at(estimates, visit=5, scale="mean difference")
-
-
-def _adjusted(study, outcome: str, covariates: Sequence[str]) -> dict:
-    frame = strategies.month12_with_baseline(study, outcome)
-    frame = frame.assign(
-        fitzpatrick=frame["fitzpatrick"].astype(str), sex=frame["sex"].astype(str),
-        baseline_iga=frame["baseline_iga"].astype(float),
-    )  # fmt: skip
-    return strategies.ols_arm_difference(frame, outcome, list(covariates))
-
-
-def adjusted_pih_without_skin_type(study) -> dict:
-    """Adjusted for baseline PIH, severity and sex — skin type not recorded (a hidden confounder)."""
-    return _adjusted(study, "pih_index", ["baseline", "baseline_iga", "sex"])
-
-
-def unadjusted_ecca_month12(study) -> dict:
-    """Naive for non-randomised data: difference in mean ECCA at month 12 (observed)."""
-    return strategies.ols_arm_difference(
-        strategies.month12_with_baseline(study, "ecca_score"), "ecca_score", []
-    )
-
-
-def adjusted_ecca_month12(study) -> dict:
-    """Regression adjustment of ECCA at month 12 for baseline ECCA, skin type, severity, sex."""
-    return _adjusted(study, "ecca_score", ["baseline", "fitzpatrick", "baseline_iga", "sex"])
-
-
-def ancova_pih_month12(study) -> dict:
-    """ANCOVA of the PIH index at month 12 on arm and baseline (subjects observed at both)."""
-    return strategies.ols_arm_difference(
-        strategies.month12_with_baseline(study, "pih_index"), "pih_index", ["baseline"]
-    )
-
-
-ANCOVA_PIH = Strategy(
-    "ANCOVA (baseline-adjusted), PIH month 12", "PIH difference month 12",
-    ancova_pih_month12, strategies.true_pih_difference_month12,
-)  # fmt: skip
-BEFORE_AFTER_PERCENT = Strategy(
-    "before-after (treated arm only), % change month 5", "effect vs no treatment, month 5",
-    before_after_percent_month5, true_effect_vs_untreated_month5,
-)  # fmt: skip
-MI_PERCENT = Strategy(
-    "multiple imputation (MAR), % change month 5", "% change difference month 5",
-    multiple_imputation_percent_month5, strategies.true_percent_change_difference_month5,
-)  # fmt: skip
-ADJUSTED_PIH_NO_SKIN_TYPE = Strategy(
-    "adjusted, skin type not recorded, PIH month 12", "PIH difference month 12",
-    adjusted_pih_without_skin_type, strategies.true_pih_difference_month12,
-)  # fmt: skip
-UNADJUSTED_ECCA = Strategy(
-    "unadjusted difference, ECCA month 12", "ECCA difference month 12",
-    unadjusted_ecca_month12, strategies.true_ecca_difference_month12,
-)  # fmt: skip
-ADJUSTED_ECCA = Strategy(
-    "adjusted for measured confounders, ECCA month 12", "ECCA difference month 12",
-    adjusted_ecca_month12, strategies.true_ecca_difference_month12,
-)  # fmt: skip
-
-
-# --------------------------------------------------------------------------- one study's means
-
-
-def arm_visit_means(frame: pd.DataFrame, outcome: str, *, ci_level: float = 0.95) -> pd.DataFrame:
-    """Observed mean of ``outcome`` per arm and visit, with a t interval (tidy frame).
-
-    Columns as the project's estimate frames: ``outcome``, ``contrast`` (the arm), ``visit``,
-    ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``ci_level``, ``n``, ``scale`` ("mean") —
-    the input of :func:`acne_outcomes.figures.plot_mean_trajectories`.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"arm": ["a"] * 4, "month": [0, 0, 1, 1], "y": [1.0, 3.0, 2.0, 2.0]})
-    >>> means = arm_visit_means(frame, "y")
-    >>> means["estimate"].tolist(), means["n"].tolist()
-    ([2.0, 2.0], [2, 2])
-    """
-    rows = []
-    observed = frame[frame[outcome].notna()]
-    for (arm, visit), values in observed.groupby(["arm", "month"], sort=True, observed=True)[
-        outcome
-    ]:
-        values = values.astype(float).to_numpy()
-        n = len(values)
-        mean = values.mean()
-        se = values.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
-        half = scipy_stats.t.ppf(0.5 + ci_level / 2, n - 1) * se if n > 1 else math.nan
-        rows.append({"outcome": outcome, "contrast": arm, "visit": visit, "estimate": mean,
-                     "se": se, "ci_low": mean - half, "ci_high": mean + half,
-                     "ci_level": ci_level, "n": n, "scale": "mean"})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def plot_estimates_vs_truth(replicates: pd.DataFrame, *, title: str | None = None, ax=None):
-    """Strip plot of every simulated study's estimate and CI per strategy, with the truth.
-
-    One row per strategy (in order of appearance); each study is a faint dot; intervals that
-    miss the truth are drawn in red; each strategy's truth is a dashed segment (``gid="truth"``).
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"strategy": ["a", "a", "b"], "estimate": [0.1, -0.1, -0.6],
-    ...     "ci_low": [-0.2, -0.4, -0.9], "ci_high": [0.4, 0.2, -0.3], "truth": 0.0, "error": ""})
-    >>> ax = plot_estimates_vs_truth(rows)
-    >>> [line.get_gid() for line in ax.get_lines()][-1]
-    'truth'
-    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
-    """
-    import matplotlib.pyplot as plt
-
-    from acne_outcomes import style
-
-    ok = replicates[replicates["error"] == ""]
-    names = list(dict.fromkeys(ok["strategy"]))
-    with style.house_style():
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 0.9 + 0.9 * len(names)))
-        rng = np.random.default_rng(0)
-        for position, name in enumerate(names):
-            rows = ok[ok["strategy"] == name]
-            y = len(names) - 1 - position + rng.uniform(-0.25, 0.25, len(rows))
-            missed = (
-                (rows["ci_low"] > rows["truth"]) | (rows["ci_high"] < rows["truth"])
-            ).to_numpy()
-            for flag, colour in ((False, "#7f7f7f"), (True, "#d62728")):
-                chosen = missed == flag
-                ax.hlines(y[chosen], rows["ci_low"].to_numpy()[chosen],
-                          rows["ci_high"].to_numpy()[chosen], color=colour, alpha=0.25, linewidth=0.6)  # fmt: skip
-                ax.plot(rows["estimate"].to_numpy()[chosen], y[chosen], "o", color=colour,
-                        markersize=2.5, alpha=0.7)  # fmt: skip
-        for position, name in enumerate(names):
-            truth = float(ok.loc[ok["strategy"] == name, "truth"].mean())
-            row = len(names) - 1 - position
-            ax.plot([truth, truth], [row - 0.4, row + 0.4], color="black", linestyle="--",
-                    linewidth=1.2, gid="truth")  # fmt: skip
-        ax.set_yticks(range(len(names)), [textwrap.fill(name, 26) for name in names[::-1]])
-        ax.set_xlabel("Estimate per simulated study (95% CI; red: misses the truth)")
-        if title:
-            ax.set_title(title)
-    return ax
-
-
 # --------------------------------------------------------------------------- subgroup fishing
 
 
 def _ancova_test(values, treated, baseline) -> tuple[float, float, float, float]:
-    design = np.column_stack([np.ones(len(values)), treated, baseline])
-    coef, _, rank, _ = np.linalg.lstsq(design, values, rcond=None)
-    dof = len(values) - design.shape[1]
-    if rank < design.shape[1] or dof < 2:
+    """Arm effect, 95% CI and p-value of an ANCOVA on the baseline; NaN where not estimable."""
+    try:
+        fit = fit_ancova(values, treated.astype(int), 2, baseline[:, None])
+    except NotEstimable:
         return (math.nan,) * 4
-    residual = values - design @ coef
-    sigma2 = residual @ residual / dof
-    se = math.sqrt(sigma2 * np.linalg.inv(design.T @ design)[1, 1])
-    if se == 0:
+    test = fit.difference_test()
+    if fit.df < 2 or not test["se"] > 0:
         return (math.nan,) * 4
-    half = scipy_stats.t.ppf(0.975, dof) * se
-    p_value = 2 * scipy_stats.t.sf(abs(coef[1] / se), dof)
-    return coef[1], coef[1] - half, coef[1] + half, p_value
+    return test["estimate"], test["ci_low"], test["ci_high"], test["p_value"]
 
 
 def subgroup_tests(
@@ -441,7 +258,6 @@ def subgroup_tests(
 
     Examples
     --------
-    >>> from acne_outcomes.simulate import simulate_study
     >>> tests = subgroup_tests(simulate_study("rct", n_subjects=120, seed=1))
     >>> tests["subgroup"].iloc[0], set(tests["endpoint"]) == set(NULL_ENDPOINTS)
     ('all', True)
@@ -478,8 +294,6 @@ def subgroup_tests(
 
 
 def _fishing_batch(jobs, n_subjects, parameters, endpoints):
-    from acne_outcomes.simulate import simulate_study
-
     frames = []
     for replicate, seed in jobs:
         study = simulate_study("rct", n_subjects=n_subjects, seed=seed, **parameters)
@@ -517,8 +331,6 @@ def subgroup_fishing(
     if executor == "serial":
         frames = _fishing_batch(seeds, n_subjects, parameters, endpoints)
     else:
-        from joblib import Parallel, delayed
-
         size = max(1, math.ceil(n_sims / (4 * (n_jobs or 2))))
         batches = [seeds[start : start + size] for start in range(0, n_sims, size)]
         parts = Parallel(n_jobs=n_jobs or -1)(
@@ -549,16 +361,12 @@ def null_family_tests(k: int, *, n_sims: int, n_per_arm: int = 30, seed: int = 0
     rng = np.random.default_rng(seed)
     treated = rng.normal(size=(n_sims, k, n_per_arm))
     control = rng.normal(size=(n_sims, k, n_per_arm))
-    difference = treated.mean(axis=2) - control.mean(axis=2)
-    pooled = np.sqrt((treated.var(axis=2, ddof=1) + control.var(axis=2, ddof=1)) / n_per_arm)
-    dof = 2 * n_per_arm - 2
-    p_value = 2 * scipy_stats.t.sf(np.abs(difference / pooled), dof)
-    half = scipy_stats.t.ppf(0.975, dof) * pooled
+    test = two_sample_t(treated, control, axis=2)
     return pd.DataFrame({
         "replicate": np.repeat(np.arange(n_sims), k),
         "endpoint": np.tile([f"test {i + 1}" for i in range(k)], n_sims),
-        "subgroup": "all", "estimate": difference.ravel(), "ci_low": (difference - half).ravel(),
-        "ci_high": (difference + half).ravel(), "p_value": p_value.ravel(), "n": 2 * n_per_arm,
+        "subgroup": "all", **{key: test[key].ravel() for key in ("estimate", "ci_low", "ci_high", "p_value")},
+        "n": 2 * n_per_arm,
     })  # fmt: skip
 
 
@@ -585,8 +393,6 @@ def fishing_summary(
     >>> round(float(summary.loc[0, "independent_expectation"]), 3)
     0.401
     """
-    from acne_outcomes.stats.multiplicity import adjust_p_values
-
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
     tested = tests[tests["p_value"].notna()]
@@ -723,8 +529,6 @@ def rater_noise_parameters(scale: float, knobs: Sequence[str] = RATER_KNOBS) -> 
     >>> rater_noise_parameters(0.5)["pih_number_rater_sd"]
     0.325
     """
-    from acne_outcomes.simulate.defaults import DEFAULTS
-
     if scale < 0:
         raise ValueError("scale must be non-negative")
     return {knob: round(DEFAULTS[knob].value * scale, 6) for knob in knobs}
@@ -744,7 +548,6 @@ def apparent_improvement(study, *, outcome: str = "scar_grade", visit: int = 12)
 
     Examples
     --------
-    >>> from acne_outcomes.simulate import simulate_study
     >>> table = apparent_improvement(simulate_study("rct", n_subjects=100, seed=1, **SCAR_NULL))
     >>> table["truth"].tolist()
     [0.0, 0.0]
@@ -792,7 +595,8 @@ CLAIM_DESIGNS = {
     },
     ("observational", "ecca_difference_month12"): {
         "label": "registry cohort, treatment by indication (default knobs)",
-        "parameters": {}, "naive": UNADJUSTED_ECCA, "better": ("observational", ADJUSTED_ECCA),
+        "parameters": {}, "naive": strategies.UNADJUSTED_ECCA,
+        "better": ("observational", strategies.ADJUSTED_ECCA),
     },
 }  # fmt: skip
 
@@ -885,10 +689,6 @@ def ledger_records() -> list[dict]:
     >>> [record["id"] for record in ledger_records()][:2]
     ['C1', 'C2']
     """
-    import json
-
-    from acne_outcomes.appraisal.claims import CLAIMS_FILE
-
     return json.loads(CLAIMS_FILE.read_text(encoding="utf-8"))["claims"]
 
 
@@ -908,8 +708,6 @@ def percent_change_truth(scenarios: Sequence[str], **parameters) -> pd.DataFrame
     >>> table.columns.tolist()
     ['scenario', 'isotretinoin', 'comparator', 'untreated', 'difference']
     """
-    from acne_outcomes.simulate import simulate_study
-
     rows = []
     for scenario in scenarios:
         truth = simulate_study(scenario, n_subjects=20, seed=0, **parameters).truth
@@ -922,12 +720,11 @@ def percent_change_truth(scenarios: Sequence[str], **parameters) -> pd.DataFrame
 def untreated_course(study) -> pd.DataFrame:
     """The true mean inflammatory count with no treatment at all, by month (tidy "mean" rows).
 
-    Shaped like :func:`arm_visit_means` (``contrast`` = "untreated (truth)", interval of zero
+    Shaped like :func:`acne_outcomes.stats.descriptive.arm_visit_means` (``contrast`` = "untreated (truth)", interval of zero
     width), to draw beside the observed arms.
 
     Examples
     --------
-    >>> from acne_outcomes.simulate import simulate_study
     >>> course = untreated_course(simulate_study("flare_enrollment", n_subjects=20))
     >>> course["visit"].tolist()[:3], course["contrast"].iloc[0]
     ([0, 1, 2], 'untreated (truth)')
@@ -949,7 +746,6 @@ def baseline_balance(study) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from acne_outcomes.simulate import simulate_study
     >>> baseline_balance(simulate_study("rct", n_subjects=60))["arm"].tolist()
     ['comparator', 'isotretinoin']
     """
@@ -982,8 +778,6 @@ def apparent_improvement_by_noise(
     >>> table["share"].tolist()
     [0.0, 0.0]
     """
-    from acne_outcomes.simulate import simulate_study
-
     frames = []
     for scale in scales:
         noise = rater_noise_parameters(scale, ("scar_grade_rater_sd", "ecca_rater_sd"))
@@ -991,80 +785,3 @@ def apparent_improvement_by_noise(
         frames.append(apparent_improvement(study).assign(rater_noise_scale=scale))
     table = pd.concat(frames, ignore_index=True)
     return table[["rater_noise_scale", *[c for c in table.columns if c != "rater_noise_scale"]]]
-
-
-def plot_winners_curse(table: pd.DataFrame, *, title: str | None = None):
-    """Power, and the mean estimate of all vs only significant studies, per setting.
-
-    ``table`` is :func:`winners_curse_table` output (one strategy). Returns the Figure.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"setting": ["n=40", "n=266"], "power": [0.1, 0.5],
-    ...     "mean_estimate": [-0.3, -0.35], "mean_significant": [-1.2, -0.5], "truth": -0.36})
-    >>> figure = plot_winners_curse(table)
-    >>> len(figure.axes)
-    2
-    >>> import matplotlib.pyplot as plt; plt.close(figure)
-    """
-    import matplotlib.pyplot as plt
-
-    from acne_outcomes import style
-
-    with style.house_style():
-        figure, (power_axes, estimate_axes) = plt.subplots(1, 2, figsize=(7.2, 2.8))
-        x = np.arange(len(table))
-        power_axes.bar(x, table["power"], color="#0072B2")
-        power_axes.set_xticks(x, table["setting"])
-        power_axes.set_ylim(0, 1)
-        power_axes.set_ylabel("Power (share with p < 0.05)")
-        estimate_axes.plot(x, table["mean_estimate"], "o-", label="all studies", color="#7f7f7f")
-        estimate_axes.plot(x, table["mean_significant"], "s-", label="significant studies only",
-                           color="#D55E00")  # fmt: skip
-        estimate_axes.axhline(float(table["truth"].iloc[0]), linestyle="--", color="black",
-                              label="truth")  # fmt: skip
-        estimate_axes.set_xticks(x, table["setting"])
-        estimate_axes.set_ylabel("Mean estimate")
-        estimate_axes.legend(frameon=False, fontsize=7)
-        if title:
-            figure.suptitle(title)
-    return figure
-
-
-def plot_claims_evidence(evidence: pd.DataFrame, *, title: str | None = None):
-    """Share of studies declaring an effect, naive vs better analysis, per claim design.
-
-    ``evidence`` is :func:`claims_evidence` output; each row is labelled with its claims and
-    the true value (where it is not zero, "declaring an effect" is power, not an error).
-    Returns the Axes.
-
-    Examples
-    --------
-    >>> evidence = pd.DataFrame({"claims": ["C2", "C2"], "role": ["naive", "better"],
-    ...     "rejection_rate": [1.0, 0.05], "design": "d", "truth": 0.0})
-    >>> ax = plot_claims_evidence(evidence)
-    >>> len(ax.patches)
-    2
-    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
-    """
-    import matplotlib.pyplot as plt
-
-    from acne_outcomes import style
-
-    designs = list(dict.fromkeys(evidence["claims"]))
-    with style.house_style():
-        _, ax = plt.subplots(figsize=(6.5, 0.8 + 0.5 * len(designs)))
-        y = np.arange(len(designs))[::-1]
-        for offset, role, colour in ((0.18, "naive", "#D55E00"), (-0.18, "better", "#0072B2")):
-            rows = evidence[evidence["role"] == role].set_index("claims").reindex(designs)
-            ax.barh(y + offset, rows["rejection_rate"].fillna(0), height=0.34, color=colour,
-                    label=f"{role} analysis")  # fmt: skip
-        ax.axvline(0.05, color="black", linestyle=":", linewidth=0.8)
-        truths = evidence.drop_duplicates("claims").set_index("claims")["truth"]
-        ax.set_yticks(y, [f"{name}\n(truth {truths[name]:.2f})" for name in designs])
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("Share of simulated studies declaring an effect (p < 0.05)")
-        ax.legend(frameon=False, fontsize=7, loc="lower right")
-        if title:
-            ax.set_title(title)
-    return ax

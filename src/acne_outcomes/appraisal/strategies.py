@@ -1,26 +1,54 @@
-"""Analysis strategies scored by :func:`acne_outcomes.appraisal.diagnose.diagnose`.
+"""Analysis strategies scored by :func:`acne_outcomes.appraisal.diagnose.diagnose`: one registry.
 
-Each strategy is a module-level function ``study -> {"estimate", "ci_low", "ci_high",
-"p_value"}`` paired with the true value it should recover, read from ``study.truth``. The
-*naive* strategies are the ones the lessons warn about: a before-after change in the treated
-arm only (no control group), completers only, last observation carried forward, an
-unadjusted comparison of a non-randomised cohort. They are scored against the same truth as
-the correct analyses — that is the point.
+A :class:`Strategy` pairs a module-level function ``study -> {"estimate", "ci_low", "ci_high",
+"p_value"}`` with the true value it should recover, read from ``study.truth``. The *naive*
+strategies are the ones the lessons warn about: a before-after change in the treated arm only
+(no control group), completers only, last observation carried forward, an unadjusted
+comparison of a non-randomised cohort, an adjustment that misses a confounder. They are scored
+against the same truth as the correct analyses — that is the point.
+
+Every strategy is in :data:`REGISTRY`, by the name the command line takes
+(``acne-outcomes diagnose --strategy MMRM_PIH``). Each analysis is a call into
+:mod:`acne_outcomes.stats`; nothing here computes an interval or a test itself.
 
 Estimands (see ``docs/generator.md``): the drug effect is always *isotretinoin minus (or
-over) comparator* in the hypothetical "had everyone stayed" sense.
+over) comparator* in the hypothetical "had everyone stayed" sense; the before-after estimands
+against no treatment at all use the generator's untreated natural course.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from acne_outcomes import derive
-from acne_outcomes.appraisal.diagnose import Strategy
+from acne_outcomes.checks import NotEstimable
+from acne_outcomes.stats import missing
+from acne_outcomes.stats.ancova import ancova
+from acne_outcomes.stats.counts import count_model
+from acne_outcomes.stats.descriptive import one_sample_t
+from acne_outcomes.stats.mmrm import mmrm
 
 TREATED, CONTROL = "isotretinoin", "comparator"
+KEYS = ("estimate", "ci_low", "ci_high", "p_value")
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """An analysis strategy: a name, the estimand it targets, and the function that runs it.
+
+    ``run(study)`` returns a mapping with ``estimate``, ``ci_low``, ``ci_high`` and ``p_value``
+    (the test of no effect). ``truth(study)`` returns the estimand's true value, usually read
+    from ``study.truth``. Both must be module-level functions (picklable) for the process and
+    Dask executors.
+    """
+
+    name: str
+    estimand: str
+    run: Callable
+    truth: Callable
 
 
 # --------------------------------------------------------------------------- truths
@@ -47,32 +75,87 @@ def true_percent_change_difference_month5(study) -> float:
     return float(study.truth["estimands"]["inflammatory_percent_change_month5"]["difference"])
 
 
-# --------------------------------------------------------------------------- analyses
+def true_effect_vs_untreated_month5(study) -> float:
+    """True mean percent change on isotretinoin minus the untreated natural course, month 5."""
+    target = study.truth["estimands"]["inflammatory_percent_change_month5"]
+    return float(target["isotretinoin"] - target["untreated"])
 
 
-def estimate_at(estimates: pd.DataFrame, *, visit, scale: str) -> dict:
-    """The estimate, CI and p-value of the tidy-frame row at ``visit`` on ``scale``."""
-    rows = estimates[(estimates["visit"] == visit) & (estimates["scale"] == scale)]
+# --------------------------------------------------------------------------- data
+
+
+def estimate_at(estimates: pd.DataFrame, *, visit=None, scale: str) -> dict:
+    """The estimate, CI and p-value of the tidy-frame row on ``scale`` (at ``visit`` if given)."""
+    rows = estimates[estimates["scale"] == scale]
+    if visit is not None:
+        rows = rows[rows["visit"] == visit]
     if rows.empty:
-        raise ValueError(f"no {scale} estimate at visit {visit}")
+        raise NotEstimable(f"no {scale} estimate" + ("" if visit is None else f" at visit {visit}"))
     row = rows.iloc[0]
-    return {key: float(row[key]) for key in ("estimate", "ci_low", "ci_high", "p_value")}
+    return {key: float(row[key]) for key in KEYS}
+
+
+def percent_change_data(study) -> pd.DataFrame:
+    """Percent change of inflammatory lesions from baseline, months 1-5, with arm and baseline."""
+    frame = derive.analysis_frame(study)
+    change = derive.percent_change_from_baseline(
+        frame, subject="subject_id", visit="month", outcome="inflammatory_lesions"
+    ).data
+    return change[change["month"] <= 5]
+
+
+def month12_with_baseline(study, outcome: str) -> pd.DataFrame:
+    """Month-12 rows with the baseline value (observed data only), arm and subject covariates."""
+    frame = derive.with_baseline(derive.analysis_frame(study), outcome)
+    return frame[(frame["month"] == 12) & frame[outcome].notna() & frame["baseline"].notna()]
+
+
+def arm_difference(frame: pd.DataFrame, outcome: str, covariates: Sequence[str]) -> dict:
+    """ANCOVA difference isotretinoin − comparator (95% CI, p-value), adjusted for ``covariates``.
+
+    Covariates that are not numbers (skin type, sex) enter as categories; the baseline IGA as a
+    number.
+    """
+    frame = frame.assign(
+        **{name: frame[name].astype(str) for name in ("fitzpatrick", "sex") if name in covariates},
+        **({"baseline_iga": frame["baseline_iga"].astype(float)} if "baseline_iga" in covariates else {}),
+    )  # fmt: skip
+    result = ancova(
+        frame, outcome=outcome, arm="arm", covariates=list(covariates), reference=CONTROL
+    )
+    return estimate_at(result.estimates, scale="mean difference")
+
+
+def _treated_change(study, outcome: str, visit: int, *, percent: bool) -> pd.Series:
+    frame = derive.analysis_frame(study)
+    derivation = derive.percent_change_from_baseline if percent else derive.change_from_baseline
+    change = derivation(
+        frame[frame["arm"] == TREATED], subject="subject_id", visit="month", outcome=outcome
+    ).data
+    return change.loc[change["month"] == visit, "percent_change" if percent else "change"]
+
+
+def _before_after(values: pd.Series) -> dict:
+    """One-sample t-test of the treated arm's change (the naive uncontrolled analysis)."""
+    test = one_sample_t(values.astype("float64"))
+    if test["n"] < 3:
+        raise NotEstimable("fewer than 3 treated subjects with both measurements")
+    return {key: test[key] for key in KEYS}
+
+
+# --------------------------------------------------------------------------- analyses
 
 
 def gee_rate_ratio_month5(study) -> dict:
     """Negative-binomial GEE (exchangeable) of inflammatory counts; rate ratio at month 5."""
-    from acne_outcomes.stats.counts import count_model
-
-    estimates = count_model(
+    result = count_model(
         derive.analysis_frame(study), outcome="inflammatory_lesions", subject="subject_id",
         visit="month", arm="arm", reference=CONTROL,
     )  # fmt: skip
-    return estimate_at(estimates, visit=5, scale="rate ratio")
+    return estimate_at(result.estimates, visit=5, scale="rate ratio")
 
 
 def _mmrm_difference(study, outcome: str, visit: int) -> dict:
-    from acne_outcomes.stats.mmrm import mmrm
-
     data = derive.with_baseline(derive.analysis_frame(study), outcome)
     result = mmrm(
         data, outcome=outcome, subject="subject_id", visit="month", arm="arm",
@@ -91,51 +174,29 @@ def mmrm_ecca_month12(study) -> dict:
     return _mmrm_difference(study, "ecca_score", 12)
 
 
-def _before_after(study, outcome: str, visit: int) -> dict:
-    """Mean within-subject change baseline → visit in the isotretinoin arm (paired t-test)."""
-    frame = derive.analysis_frame(study)
-    frame = frame[frame["arm"] == TREATED]
-    change = derive.change_from_baseline(
-        frame, subject="subject_id", visit="month", outcome=outcome
-    ).data
-    values = change.loc[change["month"] == visit, "change"].astype("float64").dropna().to_numpy()
-    if len(values) < 3:
-        raise ValueError("fewer than 3 treated subjects with both measurements")
-    mean, se = values.mean(), values.std(ddof=1) / np.sqrt(len(values))
-    half = scipy_stats.t.ppf(0.975, len(values) - 1) * se
-    p_value = 2 * scipy_stats.t.sf(abs(mean / se), len(values) - 1)
-    return {"estimate": mean, "ci_low": mean - half, "ci_high": mean + half, "p_value": p_value}
-
-
 def before_after_pih_month12(study) -> dict:
     """Naive: change in the PIH index from baseline to month 12, treated arm only."""
-    return _before_after(study, "pih_index", 12)
+    return _before_after(_treated_change(study, "pih_index", 12, percent=False))
 
 
 def before_after_ecca_month12(study) -> dict:
     """Naive: change in the ECCA score from baseline to month 12, treated arm only."""
-    return _before_after(study, "ecca_score", 12)
+    return _before_after(_treated_change(study, "ecca_score", 12, percent=False))
 
 
-def percent_change_data(study) -> pd.DataFrame:
-    """Percent change of inflammatory lesions from baseline, months 1-5, with arm and baseline."""
-    frame = derive.analysis_frame(study)
-    change = derive.percent_change_from_baseline(
-        frame, subject="subject_id", visit="month", outcome="inflammatory_lesions"
-    ).data
-    return change[change["month"] <= 5]
+def before_after_percent_month5(study) -> dict:
+    """Naive: mean percent change of inflammatory lesions to month 5, treated arm only."""
+    return _before_after(_treated_change(study, "inflammatory_lesions", 5, percent=True))
 
 
 def _missing_method(study, method: str) -> dict:
-    from acne_outcomes.stats import missing
-
     function = {"complete case": missing.complete_case, "LOCF": missing.locf,
                 "MMRM": missing.mmrm_endpoint}[method]  # fmt: skip
-    estimates = function(
+    result = function(
         percent_change_data(study), outcome="percent_change", subject="subject_id", visit="month",
         arm="arm", endpoint=5, baseline="baseline", reference=CONTROL,
     )  # fmt: skip
-    return estimate_at(estimates, visit=5, scale="mean difference")
+    return estimate_at(result.estimates, visit=5, scale="mean difference")
 
 
 def completers_percent_change_month5(study) -> dict:
@@ -153,69 +214,95 @@ def mmrm_percent_change_month5(study) -> dict:
     return _missing_method(study, "MMRM")
 
 
-def month12_with_baseline(study, outcome: str) -> pd.DataFrame:
-    """Month-12 rows with the baseline value and a 0/1 ``treated`` column (observed data only)."""
-    frame = derive.with_baseline(derive.analysis_frame(study), outcome)
-    frame = frame[(frame["month"] == 12) & frame[outcome].notna() & frame["baseline"].notna()]
-    return frame.assign(treated=(frame["arm"] == TREATED).astype(float))
-
-
-def ols_arm_difference(frame: pd.DataFrame, outcome: str, covariates: list[str]) -> dict:
-    """OLS coefficient of ``treated`` (with 95% CI and p-value), adjusted for ``covariates``."""
-    import statsmodels.api as sm
-
-    design = pd.get_dummies(frame[["treated", *covariates]], drop_first=True, dtype=float)
-    fit = sm.OLS(
-        frame[outcome].astype(float).to_numpy(), sm.add_constant(design, has_constant="add")
-    ).fit()
-    low, high = fit.conf_int().loc["treated"]
-    return {
-        "estimate": fit.params["treated"],
-        "ci_low": low,
-        "ci_high": high,
-        "p_value": fit.pvalues["treated"],
-    }
+def multiple_imputation_percent_month5(study) -> dict:
+    """Multiple imputation under MAR (10 imputations), ANCOVA of percent change at month 5."""
+    result = missing.multiple_imputation(
+        percent_change_data(study), outcome="percent_change", subject="subject_id",
+        visit="month", arm="arm", endpoint=5, baseline="baseline", reference=CONTROL,
+        m=10, seed=0,
+    )  # fmt: skip
+    return estimate_at(result.estimates, visit=5, scale="mean difference")
 
 
 def unadjusted_pih_month12(study) -> dict:
     """Naive for non-randomised data: difference in mean PIH index at month 12 (observed)."""
-    return ols_arm_difference(month12_with_baseline(study, "pih_index"), "pih_index", [])
+    return arm_difference(month12_with_baseline(study, "pih_index"), "pih_index", [])
 
 
 def adjusted_pih_month12(study) -> dict:
     """Regression adjustment for the measured confounders: baseline PIH, skin type, severity, sex."""
-    frame = month12_with_baseline(study, "pih_index")
-    frame = frame.assign(
-        fitzpatrick=frame["fitzpatrick"].astype(str), sex=frame["sex"].astype(str),
-        baseline_iga=frame["baseline_iga"].astype(float),
+    return arm_difference(
+        month12_with_baseline(study, "pih_index"), "pih_index",
+        ["baseline", "fitzpatrick", "baseline_iga", "sex"],
     )  # fmt: skip
-    return ols_arm_difference(
-        frame, "pih_index", ["baseline", "fitzpatrick", "baseline_iga", "sex"]
+
+
+def adjusted_pih_without_skin_type(study) -> dict:
+    """Adjusted for baseline PIH, severity and sex — skin type not recorded (a hidden confounder)."""
+    return arm_difference(
+        month12_with_baseline(study, "pih_index"), "pih_index", ["baseline", "baseline_iga", "sex"]
     )
 
 
-# --------------------------------------------------------------------------- catalogue
+def ancova_pih_month12(study) -> dict:
+    """ANCOVA of the PIH index at month 12 on arm and baseline (subjects observed at both)."""
+    return arm_difference(month12_with_baseline(study, "pih_index"), "pih_index", ["baseline"])
+
+
+def unadjusted_ecca_month12(study) -> dict:
+    """Naive for non-randomised data: difference in mean ECCA at month 12 (observed)."""
+    return arm_difference(month12_with_baseline(study, "ecca_score"), "ecca_score", [])
+
+
+def adjusted_ecca_month12(study) -> dict:
+    """Regression adjustment of ECCA at month 12 for baseline ECCA, skin type, severity, sex."""
+    return arm_difference(
+        month12_with_baseline(study, "ecca_score"), "ecca_score",
+        ["baseline", "fitzpatrick", "baseline_iga", "sex"],
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the registry
 
 RATE_RATIO = Strategy("count GEE (NB), rate ratio month 5", "rate ratio month 5", gee_rate_ratio_month5,
                       true_rate_ratio_month5)  # fmt: skip
 MMRM_PIH = Strategy("MMRM, PIH index month 12", "PIH difference month 12", mmrm_pih_month12,
                     true_pih_difference_month12)  # fmt: skip
+ANCOVA_PIH = Strategy("ANCOVA (baseline-adjusted), PIH month 12", "PIH difference month 12",
+                      ancova_pih_month12, true_pih_difference_month12)  # fmt: skip
 BEFORE_AFTER_PIH = Strategy("before-after (treated arm only), PIH month 12", "PIH difference month 12",
                             before_after_pih_month12, true_pih_difference_month12)  # fmt: skip
 MMRM_ECCA = Strategy("MMRM, ECCA month 12", "ECCA difference month 12", mmrm_ecca_month12,
                      true_ecca_difference_month12)  # fmt: skip
 BEFORE_AFTER_ECCA = Strategy("before-after (treated arm only), ECCA month 12", "ECCA difference month 12",
                              before_after_ecca_month12, true_ecca_difference_month12)  # fmt: skip
+BEFORE_AFTER_PERCENT = Strategy("before-after (treated arm only), % change month 5",
+                                "effect vs no treatment, month 5", before_after_percent_month5,
+                                true_effect_vs_untreated_month5)  # fmt: skip
 COMPLETERS = Strategy("completers only, % change month 5", "% change difference month 5",
                       completers_percent_change_month5, true_percent_change_difference_month5)  # fmt: skip
 LOCF = Strategy("LOCF, % change month 5", "% change difference month 5", locf_percent_change_month5,
                 true_percent_change_difference_month5)  # fmt: skip
 MMRM_PERCENT = Strategy("MMRM, % change month 5", "% change difference month 5", mmrm_percent_change_month5,
                         true_percent_change_difference_month5)  # fmt: skip
+MI_PERCENT = Strategy("multiple imputation (MAR), % change month 5", "% change difference month 5",
+                      multiple_imputation_percent_month5, true_percent_change_difference_month5)  # fmt: skip
 UNADJUSTED_PIH = Strategy("unadjusted difference, PIH month 12", "PIH difference month 12",
                           unadjusted_pih_month12, true_pih_difference_month12)  # fmt: skip
 ADJUSTED_PIH = Strategy("adjusted for measured confounders, PIH month 12", "PIH difference month 12",
                         adjusted_pih_month12, true_pih_difference_month12)  # fmt: skip
+ADJUSTED_PIH_NO_SKIN_TYPE = Strategy("adjusted, skin type not recorded, PIH month 12",
+                                     "PIH difference month 12", adjusted_pih_without_skin_type,
+                                     true_pih_difference_month12)  # fmt: skip
+UNADJUSTED_ECCA = Strategy("unadjusted difference, ECCA month 12", "ECCA difference month 12",
+                           unadjusted_ecca_month12, true_ecca_difference_month12)  # fmt: skip
+ADJUSTED_ECCA = Strategy("adjusted for measured confounders, ECCA month 12", "ECCA difference month 12",
+                         adjusted_ecca_month12, true_ecca_difference_month12)  # fmt: skip
+
+#: Every strategy, by the name ``acne-outcomes diagnose --strategy`` takes.
+REGISTRY: dict[str, Strategy] = {
+    name: value for name, value in globals().items() if isinstance(value, Strategy)
+}
 
 DEFAULTS = {
     "rct": (RATE_RATIO, MMRM_PIH),
@@ -224,6 +311,17 @@ DEFAULTS = {
     "flare_enrollment": (RATE_RATIO, COMPLETERS),
     "informative_dropout": (COMPLETERS, LOCF, MMRM_PERCENT),
 }
+
+
+def strategy(name: str) -> Strategy:
+    """The registered strategy called ``name``; ``ValueError`` lists the names otherwise.
+
+    >>> strategy("MMRM_PIH").estimand
+    'PIH difference month 12'
+    """
+    if name not in REGISTRY:
+        raise ValueError(f"unknown strategy {name!r}; allowed: {sorted(REGISTRY)}")
+    return REGISTRY[name]
 
 
 def default_strategies(scenario: str) -> tuple[Strategy, ...]:

@@ -24,6 +24,7 @@ from acne_outcomes.checks import (
 )
 from acne_outcomes.stats.tidy import (
     Result,
+    complete_rows,
     diagnostics_frame,
     estimate_frame,
     exclusion_rows,
@@ -55,6 +56,16 @@ class AncovaFit:
     df: float
     n_arms: int
     counts: np.ndarray
+
+    def difference_test(self, arm: int = 1, ci_level: float = 0.95) -> dict:
+        """Arm ``arm`` minus arm 0: ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``df``.
+
+        The t-interval and two-sided t-test on the residual degrees of freedom; with no spread
+        (``se`` = 0) the test is undefined and ``p_value`` is NaN.
+        """
+        estimates, variances = self.differences()
+        return {**_t_row(estimates[arm - 1], variances[arm - 1], self.df, ci_level, test=True),
+                "df": self.df}  # fmt: skip
 
     def differences(self) -> tuple[np.ndarray, np.ndarray]:
         """Arm k minus arm 0 (k = 1 … K−1): ``(estimates, variances)``."""
@@ -198,7 +209,9 @@ def ancova(
         over the analysed subjects (``scale="mean"``, no p-value), then one row per other arm
         with the difference arm − reference (``scale="mean difference"``), t-interval on
         ``n − p`` degrees of freedom and two-sided p-value. ``n``: subjects analysed (in the
-        arm, or in both arms). ``diagnostics``: ``residual_df`` and the exclusions by reason.
+        arm, or in both arms). ``diagnostics``: ``residual_df`` (``n − p``) and one
+        ``excluded`` row per reason (``"<column> missing"``, rows counted once, see
+        :func:`~acne_outcomes.stats.tidy.complete_rows`).
 
     Notes
     -----
@@ -220,10 +233,7 @@ def ancova(
                     **{f"covariates[{i}]": name for i, name in enumerate(covariates)})  # fmt: skip
     require_numeric(data, outcome=outcome)
     ci_level = check_ci_level(ci_level)
-    used = data[[outcome, arm, *covariates]]
-    missing = used.isna()
-    reasons = {f"{name} missing": int(missing[name].sum()) for name in used.columns}
-    frame = data.loc[~missing.any(axis=1)]
+    frame, reasons = complete_rows(data, [outcome, arm, *covariates])
     reference, others = resolve_arms(frame[arm], reference)
     levels = [reference, *others]
     codes = pd.Index(levels).get_indexer(frame[arm])
@@ -239,9 +249,9 @@ def ancova(
                      test=False)  # fmt: skip
         rows.append({**common, **row, "contrast": str(level), "n": int(fit.counts[index]),
                      "scale": "mean"})  # fmt: skip
-    estimates, variances = fit.differences()
     for index, level in enumerate(others, start=1):
-        row = _t_row(estimates[index - 1], variances[index - 1], fit.df, ci_level, test=True)
+        row = fit.difference_test(index, ci_level)
+        del row["df"]
         n = int(fit.counts[0] + fit.counts[index])
         rows.append({**common, **row, "contrast": f"{level} - {reference}", "n": n,
                      "scale": "mean difference"})  # fmt: skip
