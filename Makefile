@@ -1,17 +1,22 @@
 # Two commands on a fresh machine: `make report` and `make test`.
 # Each bootstraps .venv from the pinned versions (requirements.lock) when it is missing or stale.
+# `make test` first makes sure chromium and chromedriver are present (scripts/ensure-browser.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?= 2
+# The browser tests' programs: names on PATH or paths (scripts/ensure-browser.sh, tests/browser_check.py).
+CHROMIUM ?= chromium
+CHROMEDRIVER ?= chromedriver
+export CHROMIUM CHROMEDRIVER
 # One BLAS thread per process: the work is parallel across processes (notebooks, replicates),
 # and multi-threaded BLAS on small matrices was measured far slower on 2 cores.
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help env report teach test test-slow lint format bench lab data dictionary lock clean
+.PHONY: help env browser report teach test test-slow lint format bench lab data dictionary lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -38,10 +43,14 @@ data: $(STAMP)  ## write the default synthetic study to data/synthetic/rct
 dictionary: $(STAMP)  ## write the data dictionary into reports/
 	$(BIN)/acne-outcomes dictionary --out reports
 
-test: $(STAMP)  ## run the whole test suite (lint, doctests, unit, property and integration tests)
+browser:  ## make sure chromium and chromedriver are present (as root, install them from Debian)
+	@sh scripts/ensure-browser.sh
+
+# `browser` comes first: without a browser, stop before spending a minute on .venv.
+test: browser $(STAMP)  ## run the whole test suite (lint, doctests, unit, property and integration tests)
 	$(BIN)/python -m pytest -n $(JOBS)
 
-test-slow: $(STAMP)  ## also run the slow truth-recovery checks (>= 500 simulated studies each)
+test-slow: browser $(STAMP)  ## also run the slow truth-recovery checks (>= 500 simulated studies each)
 	$(BIN)/python -m pytest -n $(JOBS) --runslow
 
 lint: $(STAMP)  ## ruff lint and format check
@@ -59,9 +68,11 @@ lab: $(STAMP)  ## start JupyterLab with the project's kernel
 	$(BIN)/jupyter lab notebooks
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs network)
-	rm -rf /tmp/acne-outcomes-lock && $(PYTHON) -m venv /tmp/acne-outcomes-lock
-	/tmp/acne-outcomes-lock/bin/pip install --quiet -e '.[dev]'
-	/tmp/acne-outcomes-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+	scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	$(PYTHON) -m venv "$$scratch/venv" && \
+	"$$scratch/venv/bin/pip" install --quiet -e '.[dev]' && \
+	"$$scratch/venv/bin/pip" freeze --exclude-editable | grep -v '^-e' > "$$scratch/requirements.lock" && \
+	mv "$$scratch/requirements.lock" requirements.lock
 
 clean:  ## remove the environment and built outputs (never data/raw)
 	rm -rf $(VENV) reports/_build .pytest_cache

@@ -6,6 +6,11 @@ least 1.7x faster than one. Each run is a fresh process (joblib/loky workers inc
 
 A speed-up can only be as large as the parallel capacity the machine gives at that moment, so
 the benchmark first measures it: the same pure-Python loop in one process, then in two at once.
+
+Also the lab's interactive explorer (lesson 1): the median time of an update (a new true PIH
+effect: re-simulate 266 subjects, re-estimate, redraw) over several updates, measured by
+:func:`acne_outcomes.appraisal.explorer.explorer_update_seconds`. Target: well under a second
+(about 0.5 s when the explorer was written).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from benchmarks.memory import measure
 
 N_SIMS = int(os.environ.get("BENCH_DIAGNOSE_SIMS", 1000))
+N_EXPLORER_UPDATES = 7
 
 
 def _spin(_=None) -> float:
@@ -66,8 +72,20 @@ def _warm():
     import acne_outcomes.appraisal.strategies  # noqa: F401 - imports are not diagnosis time
 
 
+def explorer_update() -> float:
+    """Median seconds of an explorer update at 266 subjects (the UI is built first, untimed)."""
+    from acne_outcomes.appraisal.explorer import explorer_update_seconds
+
+    return explorer_update_seconds(N_EXPLORER_UPDATES, n_subjects=266, seed=0)
+
+
 def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    print(
+        f"explorer update (re-simulate 266 subjects, re-estimate, redraw), median of "
+        f"{N_EXPLORER_UPDATES}: {explorer_update():.2f} s  (target: well under 1 s)",
+        flush=True,
+    )
     print(
         f"parallel capacity of this machine now: {parallel_capacity():.2f} effective cores (of 2)"
     )

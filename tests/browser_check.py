@@ -2,20 +2,25 @@
 
 Serves the report folder on 127.0.0.1, visits index.html and every page it links to, and
 collects broken links, broken images and browser console errors; saves a screenshot per page.
+
+The programs are found on PATH (``shutil.which``) under the names in the environment variables
+``CHROMIUM`` and ``CHROMEDRIVER`` (default ``chromium`` and ``chromedriver``; a path works
+too). ``make test`` checks for them first and, as root, installs Debian's packages
+(``scripts/ensure-browser.sh``).
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
+INSTALL_HINT = "sudo apt-get install chromium chromium-driver"
 FLAGS = (
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -23,8 +28,27 @@ FLAGS = (
 )  # fmt: skip
 
 
+def _programs() -> list[tuple[str, str | None]]:
+    """(name, path found on PATH or None) for Chromium, then chromedriver."""
+    names = (os.environ.get("CHROMIUM", "chromium"), os.environ.get("CHROMEDRIVER", "chromedriver"))
+    return [(name, shutil.which(name)) for name in names]
+
+
 def chromium_available() -> bool:
-    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+    return all(path is not None for _, path in _programs())
+
+
+def browser_paths() -> tuple[str, str]:
+    """The paths of Chromium and chromedriver, or RuntimeError naming what to install."""
+    programs = _programs()
+    missing = [name for name, path in programs if path is None]
+    if missing:
+        raise RuntimeError(
+            f"the browser tests need Chromium and chromedriver; not found on PATH: {missing}. "
+            f"Install Debian's packages ({INSTALL_HINT}), or set CHROMIUM and CHROMEDRIVER."
+        )
+    (_, chromium_path), (_, driver_path) = programs
+    return chromium_path, driver_path
 
 
 @contextmanager
@@ -50,13 +74,14 @@ def chromium(user_data_dir: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    chromium_path, driver_path = browser_paths()
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = chromium_path
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={user_data_dir}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(60)
     try:
         yield driver

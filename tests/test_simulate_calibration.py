@@ -1,6 +1,6 @@
 """Calibration of the default RCT against the sourced figures, and the biases each scenario plants.
 
-Targets and sources are in /work/shared/reference/literature-defaults.md; tolerances are stated
+Targets and sources are in docs/references.md (cited as *LD section / row*); tolerances are stated
 in each test. A 20,000-subject default RCT has binomial standard errors of about 0.3-0.5
 percentage points per arm, so the tolerances below are mostly model approximation (the mean
 percent change is a mean of ratios of Poisson counts, selection at enrolment, flare, dropout).

@@ -1,8 +1,9 @@
 """Default parameters of the generative model, each with its source or marked ``[assumption]``.
 
-Every default names its row in ``/work/shared/reference/literature-defaults.md`` (section and
-quantity, as ``LD: section / quantity``) or a better source; a figure with no source is marked
-``[assumption]``. :func:`defaults_table` lists them all (value, source, note), and the model card
+Every default names its row in ``docs/references.md`` (*LD*, the literature behind the
+defaults: section and quantity, as ``LD: section / quantity``) or a better source; a figure with
+no source is marked ``[assumption]`` and listed in that file's "Defaults without a source".
+:func:`defaults_table` lists them all (value, source, note), and the model card
 ``docs/generator.md`` prints the same table.
 
 Examples
@@ -42,7 +43,7 @@ class Default:
     choices: tuple[str, ...] | None = None
 
 
-_LD = "LD: "  # literature-defaults.md
+_LD = "LD: "  # a row of docs/references.md
 
 DEFAULTS: dict[str, Default] = {
     # -- design ---------------------------------------------------------------------------
@@ -539,7 +540,7 @@ def defaults_table() -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per parameter: ``parameter`` (name accepted by ``simulate_study``),
-        ``value`` (as text), ``source`` (row of literature-defaults.md, prefixed ``LD:``, a
+        ``value`` (as text), ``source`` (row of docs/references.md, prefixed ``LD:``, a
         citation, ``effect knob`` or ``[assumption]``) and ``note``.
 
     Examples
