@@ -1,13 +1,18 @@
 """Narrative sentences with computed numbers, for notebooks and reports (never typed by hand).
 
 Each function takes the objects a notebook already has (a study, a flow frame, a tidy
-estimate frame, the truth) and returns Markdown text.
+estimate frame, a statistics :class:`~acne_outcomes.stats.tidy.Result`, the truth) and returns
+Markdown text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
 
+from acne_outcomes.stats.tidy import Result
 from acne_outcomes.tables import format_p
 
 
@@ -52,13 +57,32 @@ def describe_flow(flow: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def describe_exclusions(exclusions: pd.DataFrame) -> str:
-    """Count excluded rows by reason, e.g. for a derivation's ``exclusions`` frame."""
-    if exclusions.empty:
+def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -> str:
+    """Count the rows not analysed, by reason, in one sentence.
+
+    ``exclusions`` is a derivation's ``exclusions`` frame (one row per excluded row, with a
+    ``reason``), a statistics :class:`~acne_outcomes.stats.tidy.Result` (its ``excluded``
+    diagnostics, :meth:`~acne_outcomes.stats.tidy.Result.exclusions`) or a mapping
+    reason → count.
+
+    Examples
+    --------
+    >>> describe_exclusions({"no baseline value": 2, "no post-baseline value": 1})
+    'Rows not analysed (3), by reason — no baseline value: 2; no post-baseline value: 1.'
+    >>> describe_exclusions(pd.DataFrame({"reason": []}))
+    'No rows were excluded.'
+    """
+    if isinstance(exclusions, Result):
+        counts = exclusions.exclusions()
+    elif isinstance(exclusions, pd.DataFrame):
+        counts = exclusions["reason"].value_counts().to_dict()
+    else:
+        counts = {str(reason): int(count) for reason, count in exclusions.items() if count}
+    if not counts:
         return "No rows were excluded."
-    counts = exclusions["reason"].value_counts()
-    listed = "; ".join(f"{reason}: {count}" for reason, count in counts.items())
-    return f"Rows not analysed ({len(exclusions)}), by reason — {listed}."
+    ranked = sorted(counts.items(), key=lambda item: -item[1])  # most frequent first
+    listed = "; ".join(f"{reason}: {count}" for reason, count in ranked)
+    return f"Rows not analysed ({sum(counts.values())}), by reason — {listed}."
 
 
 def compare_with_truth(
@@ -88,17 +112,26 @@ def compare_with_truth(
 
 
 def describe_tipping_point(result) -> str:
-    """One sentence on a :func:`acne_outcomes.stats.missing.tipping_point` result."""
-    mar = result.estimates.iloc[int(abs(result.deltas).argmin())]
-    conclusion = "significant" if mar["p_value"] < 1 - mar["ci_level"] else "not significant"
-    if pd.isna(result.tipping_point):
+    """One sentence on a :func:`acne_outcomes.stats.missing.tipping_point` result.
+
+    Reads the ``tipping_point`` and ``delta_arm`` diagnostics, and the estimate at the shift
+    nearest 0 (the MAR analysis when 0 was scanned).
+    """
+    deltas = np.asarray(result.deltas, dtype=float)
+    nearest = int(np.abs(deltas).argmin())
+    row = result.estimates.iloc[nearest]
+    where = "Under MAR" if deltas[nearest] == 0 else f"At a shift of {deltas[nearest]:+g}"
+    arm = result.diagnostic("delta_arm")
+    tipping = result.diagnostic("tipping_point")
+    conclusion = "significant" if row["p_value"] < 1 - row["ci_level"] else "not significant"
+    if pd.isna(tipping):
         return (
-            f"Under MAR the difference is {describe_estimate(mar)}, {conclusion}; no shift of the missing "
-            f"values in the {result.delta_arm} arm between {result.deltas.min():g} and {result.deltas.max():g} "
+            f"{where} the difference is {describe_estimate(row)}, {conclusion}; no shift of the missing "
+            f"values in the {arm} arm between {deltas.min():g} and {deltas.max():g} "
             "changes that conclusion."
         )
     return (
-        f"Under MAR the difference is {describe_estimate(mar)}, {conclusion}. Shifting the imputed values of "
-        f"the {result.delta_arm} arm by {result.tipping_point:+g} points changes the conclusion: that is how far "
+        f"{where} the difference is {describe_estimate(row)}, {conclusion}. Shifting the imputed values of "
+        f"the {arm} arm by {tipping:+g} points changes the conclusion: that is how far "
         "the missing outcomes would have to depart from the MAR prediction."
     )

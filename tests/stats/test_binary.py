@@ -54,14 +54,14 @@ NEWCOMBE_TABLE_II = [
 @pytest.mark.parametrize(("counts", "interval"), NEWCOMBE_TABLE_II)
 def test_risk_difference_matches_newcombe_table(counts, interval):
     with pytest.warns(RuntimeWarning, match="zero cell") if 0 in counts else nullcontext():
-        fit = binary_comparison(_two_arms(*counts), outcome="y", arm="arm")
+        fit = binary_comparison(_two_arms(*counts), outcome="y", arm="arm").estimates
     row = fit.loc[fit["scale"] == "risk difference"].iloc[0]
     assert_allclose([row["ci_low"], row["ci_high"]], interval, atol=5e-5, rtol=0)
     assert_allclose(row["estimate"], counts[0] / counts[1] - counts[2] / counts[3], rtol=1e-12)
 
 
 def test_binary_comparison_matches_r(data, expected):
-    fit = binary_comparison(data, outcome="success", arm="arm").set_index("scale")
+    fit = binary_comparison(data, outcome="success", arm="arm").estimates.set_index("scale")
     proportions = fit.loc["proportion"].set_index("contrast")
     assert_allclose(
         proportions.loc["isotretinoin", ["estimate", "ci_low", "ci_high"]].to_numpy(float),
@@ -96,24 +96,25 @@ def test_binary_comparison_matches_r(data, expected):
 
 def test_logistic_matches_r_glm(data, expected):
     fit = logistic_model(data, outcome="success", arm="arm", baseline="baseline_iga")
-    row = fit.iloc[0]
+    row = fit.estimates.iloc[0]
     assert_allclose(
         row[["estimate", "ci_low", "ci_high", "p_value", "se"]].to_numpy(float),
         expected[["glm_or", "glm_or_low", "glm_or_high", "glm_p", "glm_se"]],
         rtol=1e-6,
     )
-    assert fit.attrs["converged"] and not fit.attrs["separation"]
+    assert fit.diagnostic("converged") and not fit.diagnostic("separation")
 
 
 def test_cmh_matches_r_mantelhaen(data, expected):
     fit = cmh_odds_ratio(data, outcome="success", arm="arm", stratum="site")
     assert_allclose(
-        fit.iloc[0][["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(float),
+        fit.estimates.iloc[0][["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(float),
         expected[["mh_or", "mh_low", "mh_high", "mh_p"]],
         rtol=1e-8,
     )
-    assert fit.attrs["n_strata"] == 4 and fit.attrs["n_strata_dropped"] == 0
-    assert 0 <= fit.attrs["breslow_day_p_value"] <= 1
+    assert fit.diagnostic("n_strata") == 4 and fit.diagnostic("n_strata_dropped") == 0
+    assert 0 <= fit.diagnostic("breslow_day_p_value") <= 1
+    assert fit.diagnostic("boundary") is False and fit.n_excluded == 0
 
 
 def test_nnt_through_infinity_and_harm():
@@ -126,7 +127,9 @@ def test_nnt_through_infinity_and_harm():
     )
     assert nnt_interval(-0.25, -0.4, -0.1) == (-4.0, -10.0, -2.5)
     # adverse events: more events on the arm is harm
-    fit = binary_comparison(_two_arms(30, 100, 10, 100), outcome="y", arm="arm", beneficial=False)
+    fit = binary_comparison(
+        _two_arms(30, 100, 10, 100), outcome="y", arm="arm", beneficial=False
+    ).estimates
     nnt = fit.loc[fit["scale"] == "number needed to treat"].iloc[0]
     assert nnt["estimate"] == pytest.approx(-5.0)
     assert nnt["method"].startswith("NNTH 5.0")
@@ -138,8 +141,10 @@ def test_missing_and_bad_outcomes(data):
     frame["success"] = frame["success"].astype("Float64")
     frame.loc[[1, 2], "success"] = pd.NA
     fit = binary_comparison(frame, outcome="success", arm="arm")
-    assert fit.attrs["n_excluded"] == 2
-    assert fit.loc[fit["scale"] == "risk difference", "n"].iloc[0] == len(frame) - 2
+    assert fit.n_excluded == 2
+    assert fit.exclusions() == {"success missing": 2}
+    rows = fit.estimates
+    assert rows.loc[rows["scale"] == "risk difference", "n"].iloc[0] == len(frame) - 2
     frame.loc[3, "success"] = 2
     with pytest.raises(ValueError, match="boolean or 0/1"):
         binary_comparison(frame, outcome="success", arm="arm")
@@ -164,7 +169,7 @@ def test_separation_warns_and_flags():
     frame["x"] = np.arange(100) % 3
     with pytest.warns(Warning, match="separation"):
         fit = logistic_model(frame, outcome="y", arm="arm", baseline="x")
-    assert fit.attrs["separation"] and not fit.attrs["converged"]
+    assert fit.diagnostic("separation") and not fit.diagnostic("converged")
 
 
 def _recovery(n_replicates, n_per_arm, seed):
@@ -183,8 +188,9 @@ def _recovery(n_replicates, n_per_arm, seed):
         logit = -0.2 + true_log_or * (frame["arm"] == "isotretinoin") + shift
         frame["y"] = (rng.random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
         frame["site_code"] = frame["site"].map({"a": 0, "b": 1, "c": 2})
-        logistic = logistic_model(frame, outcome="y", arm="arm", baseline=["site_code"]).iloc[0]
-        cmh = cmh_odds_ratio(frame, outcome="y", arm="arm", stratum="site").iloc[0]
+        logistic = logistic_model(frame, outcome="y", arm="arm", baseline=["site_code"])
+        logistic = logistic.estimates.iloc[0]
+        cmh = cmh_odds_ratio(frame, outcome="y", arm="arm", stratum="site").estimates.iloc[0]
         estimates.append(np.log(cmh["estimate"]))
         covered["logistic"] += logistic["ci_low"] <= 2.0 <= logistic["ci_high"]
         covered["cmh"] += cmh["ci_low"] <= 2.0 <= cmh["ci_high"]
@@ -193,7 +199,7 @@ def _recovery(n_replicates, n_per_arm, seed):
             np.mean([1 / (1 + np.exp(-(-0.2 + t * true_log_or + s))) for s in (-0.5, 0.0, 0.5)])
             for t in (0, 1)
         ]
-        rd = binary_comparison(frame, outcome="y", arm="arm")
+        rd = binary_comparison(frame, outcome="y", arm="arm").estimates
         rd = rd.loc[rd["scale"] == "risk difference"].iloc[0]
         covered["rd"] += rd["ci_low"] <= risk[1] - risk[0] <= rd["ci_high"]
     return np.mean(estimates) - true_log_or, covered
@@ -226,5 +232,6 @@ def test_cmh_infinite_odds_ratio_warns_and_flags():
     )
     with pytest.warns(RuntimeWarning, match="0 or infinite"):
         fit = cmh_odds_ratio(frame, outcome="y", arm="arm", stratum="site")
-    assert fit.attrs["boundary"] and np.isinf(fit["estimate"].iloc[0])
-    assert np.isnan(fit["ci_low"].iloc[0])
+    assert fit.diagnostic("boundary") and np.isinf(fit.estimates["estimate"].iloc[0])
+    assert np.isnan(fit.estimates["ci_low"].iloc[0])
+    assert np.isnan(fit.diagnostic("breslow_day_p_value"))

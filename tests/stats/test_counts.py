@@ -36,7 +36,8 @@ def _r_rows(coefficients, model):
 
 def test_poisson_exchangeable_matches_geepack(reference_data, expected):
     coefficients, parameters = expected
-    fit = count_model(reference_data, **COLUMNS, baseline="baseline", family="poisson")
+    result = count_model(reference_data, **COLUMNS, baseline="baseline", family="poisson")
+    fit = result.estimates
     per_visit = fit.loc[fit["visit"].notna()]
     r_rows = _r_rows(coefficients, "poisson_exchangeable")
     assert_allclose(np.log(per_visit["estimate"]), r_rows["estimate"], rtol=1e-4, atol=1e-5)
@@ -45,18 +46,19 @@ def test_poisson_exchangeable_matches_geepack(reference_data, expected):
     # estimator of the exchangeable correlation (statsmodels subtracts p from the pair count
     # and rescales by the Pearson scale with N − p): about 0.5 % apart here.
     assert_allclose(
-        fit.attrs["correlation_parameter"],
+        result.diagnostic("correlation_parameter"),
         parameters["poisson_exchangeable_correlation"],
         rtol=1e-2,
     )
-    assert fit.attrs["alpha"] is None
-    assert fit.attrs["converged"]
+    assert result.diagnostic("alpha") is None
+    assert result.diagnostic("converged")
 
 
 def test_negbin_alpha_and_coefficients_match_glm_nb(reference_data, expected):
     coefficients, parameters = expected
-    fit = count_model(reference_data, **COLUMNS, baseline="baseline", correlation="independence")
-    assert_allclose(fit.attrs["alpha"], parameters["alpha_all_visits"], rtol=1e-5)
+    result = count_model(reference_data, **COLUMNS, baseline="baseline", correlation="independence")
+    assert_allclose(result.diagnostic("alpha"), parameters["alpha_all_visits"], rtol=1e-5)
+    fit = result.estimates
     per_visit = fit.loc[fit["visit"].notna()]
     r_rows = _r_rows(coefficients, "negbin_independence")
     assert_allclose(np.log(per_visit["estimate"]), r_rows["estimate"], rtol=1e-5, atol=1e-6)
@@ -66,8 +68,9 @@ def test_negbin_alpha_and_coefficients_match_glm_nb(reference_data, expected):
 def test_negbin_single_visit_matches_glm_nb(reference_data, expected):
     coefficients, parameters = expected
     month12 = reference_data.loc[reference_data["month"] == 12]
-    fit = count_model(month12, **COLUMNS, baseline="baseline", correlation="independence")
-    assert_allclose(fit.attrs["alpha"], parameters["alpha_month12"], rtol=1e-5)
+    result = count_model(month12, **COLUMNS, baseline="baseline", correlation="independence")
+    assert_allclose(result.diagnostic("alpha"), parameters["alpha_month12"], rtol=1e-5)
+    fit = result.estimates
     r_iso = coefficients.query("model == 'negbin_month12' and term == 'iso'")
     row = fit.loc[fit["visit"] == 12].iloc[0]
     assert_allclose(np.log(row["estimate"]), r_iso["estimate"].iloc[0], rtol=1e-5)
@@ -76,10 +79,13 @@ def test_negbin_single_visit_matches_glm_nb(reference_data, expected):
 
 def test_negbin_exchangeable_estimates_alpha_and_reports_it(reference_data, expected):
     _, parameters = expected
-    fit = count_model(reference_data, **COLUMNS, baseline="baseline")
-    assert fit.attrs["alpha"] != 1.0
-    assert_allclose(fit.attrs["alpha"], parameters["alpha_all_visits"], rtol=1e-5)
-    assert f"alpha={fit.attrs['alpha']:.4g}" in fit["method"].iloc[0]
+    result = count_model(reference_data, **COLUMNS, baseline="baseline")
+    alpha = result.diagnostic("alpha")
+    assert alpha != 1.0
+    assert_allclose(alpha, parameters["alpha_all_visits"], rtol=1e-5)
+    assert result.diagnostic("alpha_method") == "ML, independence NB2 model"
+    fit = result.estimates
+    assert f"alpha={alpha:.4g}" in fit["method"].iloc[0]
     assert list(fit["visit"].iloc[:4]) == [3, 6, 9, 12]
     assert fit["visit"].iloc[-1] is pd.NA
     # the average is the geometric mean of the visit ratios
@@ -93,7 +99,8 @@ def test_percent_change_ancova_matches_lm(reference_data):
     expected = pd.read_csv(REFERENCE / "expected_ancova.csv").iloc[0]
     data = reference_data.copy()
     data.loc[0, "baseline"] = 0  # a month-3 row: must not matter at month 12
-    fit = percent_change_ancova(data, **COLUMNS, baseline="baseline", at_visit=12, ci_level=0.9)
+    result = percent_change_ancova(data, **COLUMNS, baseline="baseline", at_visit=12, ci_level=0.9)
+    fit = result.estimates
     row = fit.loc[fit["scale"] == "mean difference"].iloc[0]
     assert_allclose(
         row[["estimate", "se", "ci_low", "ci_high", "p_value"]].to_numpy(float),
@@ -101,6 +108,7 @@ def test_percent_change_ancova_matches_lm(reference_data):
         rtol=1e-8,
     )
     assert row["n"] == expected["n"]
+    assert result.diagnostic("residual_df") == expected["n"] - 3
     means = fit.loc[fit["scale"] == "mean"].set_index("contrast")["estimate"]
     assert_allclose(means["isotretinoin"] - means["comparator"], row["estimate"], rtol=1e-10)
 
@@ -111,12 +119,12 @@ def test_percent_change_ancova_counts_zero_baselines(reference_data):
     data.loc[twelve[:3], "baseline"] = 0
     data.loc[twelve[3], "lesions"] = np.nan
     fit = percent_change_ancova(data, **COLUMNS, baseline="baseline", at_visit=12)
-    assert fit.attrs["n_excluded"] == 4
-    assert fit.attrs["exclusion_reasons"] == {
+    assert fit.n_excluded == 4
+    assert fit.exclusions() == {
         "lesions missing": 1,
         "baseline is 0: percent change undefined": 3,
     }
-    assert fit["n"].iloc[-1] == len(twelve) - 4
+    assert fit.estimates["n"].iloc[-1] == len(twelve) - 4
 
 
 def _simulate(rng, n_subjects, rate_ratio, months=(3, 6, 12)):
@@ -140,7 +148,7 @@ def _recovery(n_replicates, n_subjects, family, seed):
     log_estimates, covered = [], 0
     for _ in range(n_replicates):
         fit = count_model(_simulate(rng, n_subjects, true_ratio), **COLUMNS, family=family)
-        average = fit.iloc[-1]
+        average = fit.estimates.iloc[-1]
         log_estimates.append(np.log(average["estimate"]))
         covered += average["ci_low"] <= true_ratio <= average["ci_high"]
     return np.mean(log_estimates) - np.log(true_ratio), covered
@@ -169,7 +177,7 @@ def test_same_input_same_output(reference_data):
     second = count_model(
         reference_data.sample(frac=1, random_state=3), **COLUMNS, baseline="baseline"
     )
-    pd.testing.assert_frame_equal(first, second, rtol=1e-6)
+    pd.testing.assert_frame_equal(first.estimates, second.estimates, rtol=1e-6)
 
 
 def test_boundary_alpha_warns_and_flags():
@@ -184,8 +192,8 @@ def test_boundary_alpha_warns_and_flags():
     data["lesions"] = rng.binomial(20, 0.5, 400)  # under-dispersed: NB alpha ML is 0
     with pytest.warns(Warning, match="boundary"):
         fit = count_model(data, **COLUMNS)
-    assert fit.attrs["boundary"]
-    assert "Poisson" in fit["method"].iloc[0]
+    assert fit.diagnostic("boundary")
+    assert "Poisson" in fit.estimates["method"].iloc[0]
 
 
 @pytest.mark.parametrize(
@@ -217,9 +225,10 @@ def test_missing_rows_excluded_and_counted(reference_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit = count_model(data, **COLUMNS, baseline="baseline")
-    assert fit.attrs["n_excluded"] == 3
-    assert fit.attrs["exclusion_reasons"] == {"lesions missing": 3}
-    assert fit.loc[fit["visit"] == 3, "n"].iloc[0] == 160 - 1
+    assert fit.n_excluded == 3
+    assert fit.exclusions() == {"lesions missing": 3}
+    rows = fit.estimates
+    assert rows.loc[rows["visit"] == 3, "n"].iloc[0] == 160 - 1
 
 
 def test_standard_dtypes_nullable_counts_and_categorical_arm(reference_data):
@@ -230,5 +239,5 @@ def test_standard_dtypes_nullable_counts_and_categorical_arm(reference_data):
     data["subject_id"] = "S" + data["subject_id"].astype(str)
     fit = count_model(data, **COLUMNS, baseline="baseline")
     plain = count_model(reference_data.drop(index=[2, 7]), **COLUMNS, baseline="baseline")
-    assert fit.attrs["n_excluded"] == 2
-    assert_allclose(fit["estimate"], plain["estimate"], rtol=1e-6)
+    assert fit.n_excluded == 2
+    assert_allclose(fit.estimates["estimate"], plain.estimates["estimate"], rtol=1e-6)

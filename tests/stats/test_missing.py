@@ -74,6 +74,14 @@ def test_rubin_rules_hand_computed():
     assert_allclose(large_sample.df, 25.0, rtol=1e-12)
     no_between = rubin_rules([2.0, 2.0, 2.0], [0.1, 0.1, 0.1], 20)
     assert_allclose(no_between.df, 20 * 21 / 23, rtol=1e-12)
+    assert result.diagnostic("m") == 5
+    for name in ("within", "between", "variance", "df", "relative_increase", "fraction_missing"):
+        assert result.diagnostic(name) == getattr(result, name)
+    row = result.estimates.iloc[0]
+    assert_allclose([row["estimate"], row["se"]], [result.estimate, result.se], rtol=1e-15)
+    assert_allclose(
+        row["ci_high"] - row["estimate"], stats.t.ppf(0.975, result.df) * result.se, rtol=1e-12
+    )
     with pytest.raises(ValueError, match="m >= 2"):
         rubin_rules([1.0], [0.1])
 
@@ -93,8 +101,9 @@ def _statsmodels_difference(frame, formula):
     return [fit.params[term], fit.bse[term], low, high, fit.pvalues[term]], int(fit.nobs)
 
 
-def _row_values(frame):
-    return frame.loc[0, ["estimate", "se", "ci_low", "ci_high", "p_value"]].to_numpy(float)
+def _row_values(result):
+    columns = ["estimate", "se", "ci_low", "ci_high", "p_value"]
+    return result.estimates.loc[0, columns].to_numpy(float)
 
 
 def test_complete_case_matches_statsmodels_ols(trial):
@@ -103,9 +112,11 @@ def test_complete_case_matches_statsmodels_ols(trial):
     expected, n = _statsmodels_difference(
         completers, "score ~ C(arm, Treatment('comparator')) + baseline + sex"
     )
-    assert list(result.columns) == list(ESTIMATE_COLUMNS)
+    assert list(result.estimates.columns) == list(ESTIMATE_COLUMNS)
     assert_allclose(_row_values(result), expected, rtol=1e-9)
-    assert result.loc[0, "n"] == n < trial["id"].nunique()
+    assert result.estimates.loc[0, "n"] == n < trial["id"].nunique()
+    assert result.n_excluded == trial["id"].nunique() - n
+    assert result.diagnostic("residual_df") == n - 4
 
 
 def test_locf_carries_forward_and_matches_statsmodels(trial):
@@ -124,7 +135,11 @@ def test_locf_carries_forward_and_matches_statsmodels(trial):
         carried, "score ~ C(arm, Treatment('comparator')) + baseline"
     )
     assert_allclose(_row_values(result), expected, rtol=1e-9)
-    assert result.loc[0, "n"] == n == data["id"].nunique()
+    assert result.estimates.loc[0, "n"] == n == data["id"].nunique()
+    assert result.diagnostic("n_carried_from_baseline") == 1
+    completers = data.loc[(data["month"] == 12) & data["score"].notna(), "id"].nunique()
+    assert result.diagnostic("n_carried_forward") == n - completers - 1
+    assert result.n_excluded == 0
 
 
 def test_multiple_imputation_without_missing_data_is_the_ancova(trial):
@@ -135,11 +150,12 @@ def test_multiple_imputation_without_missing_data_is_the_ancova(trial):
     assert_allclose(_row_values(imputed)[:2], _row_values(single)[:2], rtol=1e-12)
     n = complete["id"].nunique()
     residual_df = n - 3
-    half_width = imputed.loc[0, "ci_high"] - imputed.loc[0, "estimate"]
+    row = imputed.estimates.loc[0]
+    half_width = row["ci_high"] - row["estimate"]
     barnard_rubin_df = residual_df * (residual_df + 1) / (residual_df + 3)
-    assert_allclose(
-        half_width, stats.t.ppf(0.975, barnard_rubin_df) * imputed.loc[0, "se"], rtol=1e-10
-    )
+    assert_allclose(half_width, stats.t.ppf(0.975, barnard_rubin_df) * row["se"], rtol=1e-10)
+    assert imputed.diagnostic("n_imputed") == 0 and imputed.diagnostic("fraction_missing") == 0
+    assert_allclose(imputed.diagnostic("barnard_rubin_df"), barnard_rubin_df, rtol=1e-12)
 
 
 def test_same_seed_same_output_other_seed_other_output(trial):
@@ -152,11 +168,15 @@ def test_same_seed_same_output_other_seed_other_output(trial):
     scan = tipping_point(trial, **arguments, deltas=[0.0, 2.0], seed=42)
     again = tipping_point(trial, **arguments, deltas=[0.0, 2.0], seed=42)
     assert scan.estimates.equals(again.estimates)
-    assert_allclose(scan.estimates.loc[0, "estimate"], first.loc[0, "estimate"], rtol=1e-12)
+    assert scan.diagnostics.equals(again.diagnostics)
+    assert_allclose(
+        scan.estimates.loc[0, "estimate"], first.estimates.loc[0, "estimate"], rtol=1e-12
+    )
 
 
 def test_compare_table_shape(trial):
-    table = compare_missing_data_methods(trial, **COLUMNS, baseline="baseline", m=5, seed=1)
+    compared = compare_missing_data_methods(trial, **COLUMNS, baseline="baseline", m=5, seed=1)
+    table = compared.estimates
     assert list(table.columns) == list(ESTIMATE_COLUMNS)
     assert table["method"].str.split(" ").str[0].tolist() == ["complete", "LOCF", "MMRM", "MI"]
     assert (table["visit"] == 12).all()
@@ -164,6 +184,10 @@ def test_compare_table_shape(trial):
     everyone = trial["id"].nunique()
     assert table["n"].tolist()[1:] == [everyone] * 3
     assert table.loc[0, "n"] < everyone
+    # each method's diagnostics survive the join, told apart by method
+    assert set(compared.diagnostics["method"]) == set(table["method"])
+    assert compared.diagnostic("n_carried_forward") > 0
+    assert compared.diagnostic("converged") and compared.diagnostic("m") == 5
 
 
 # ---- tipping point ----------------------------------------------------------------------
@@ -179,12 +203,16 @@ def test_tipping_point_shift_is_exact_and_crossing_is_reported(trial):
     moved = scan.estimates["estimate"] - scan.estimates.loc[0, "estimate"]
     assert_allclose(moved, deltas * imputed_share, rtol=1e-9, atol=1e-12)
     assert scan.significant[0] and not scan.significant[-1]
+    assert scan.diagnostic("tipping_point") == scan.tipping_point
+    assert scan.diagnostic("delta_arm") == scan.delta_arm == "isotretinoin"
+    n_missing = active.size - endpoint["arm"].eq("isotretinoin").sum()
+    assert scan.diagnostic("n_shifted") == n_missing
     at = np.flatnonzero(deltas == scan.tipping_point)[0]
     p_values = scan.estimates["p_value"].to_numpy()
     assert p_values[at] >= 0.05 > p_values[at - 1]
     assert scan.estimates["method"].str.contains("delta = +").all()
     never = tipping_point(trial, **COLUMNS, deltas=[0.0, 0.1], m=10, seed=5)
-    assert np.isnan(never.tipping_point)
+    assert np.isnan(never.tipping_point) and np.isnan(never.diagnostic("tipping_point"))
 
 
 # ---- known truth --------------------------------------------------------------------------
@@ -197,7 +225,7 @@ def _truth_recovery(replicates, seed):
         data = _planted_trial(rng)
         table = compare_missing_data_methods(
             data, **COLUMNS, baseline="baseline", m=10, seed=replicate
-        )
+        ).estimates
         estimates.append(table["estimate"].to_numpy())
         covered.append(
             (table["ci_low"] <= TRUE_DIFFERENCE[-1]) & (TRUE_DIFFERENCE[-1] <= table["ci_high"])
@@ -231,8 +259,8 @@ def test_locf_and_complete_case_biased_mi_and_mmrm_recover_truth_many_replicates
 @pytest.mark.parametrize(
     ("function", "change", "message"),
     [
-        (complete_case, {"endpoint": 9}, "endpoint=9; allowed: the visits"),
-        (locf, {"reference": "placebo"}, "reference='placebo' is not an arm"),
+        (complete_case, {"endpoint": 9}, r"endpoint=9 is not allowed; allowed: \[1.0, 3.0"),
+        (locf, {"reference": "placebo"}, "reference='placebo' is not allowed"),
         (multiple_imputation, {"m": 1}, "m=1; allowed"),
         (multiple_imputation, {"outcome": "arm"}, "outcome column 'arm' must be numeric"),
         (tipping_point, {"deltas": [1.0], "delta_arm": "comparator"}, "delta_arm='comparator'"),

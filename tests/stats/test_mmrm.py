@@ -252,6 +252,16 @@ def test_result_attributes_and_tidy_frame():
     assert np.all(np.linalg.eigvalsh(fit.covariance.to_numpy()) > 0)
     counts = _reference_data("dropout").dropna(subset=["inflammatory"]).groupby("month").size()
     assert_allclose(difference["n"].to_numpy(dtype=float), counts.to_numpy(dtype=float))
+    # the model detail is also in the diagnostics, under the fields' names
+    for name in ("converged", "iterations", "log_likelihood", "covariance_structure",
+                 "df_method", "n_subjects", "n_observations"):  # fmt: skip
+        assert fit.diagnostic(name) == getattr(fit, name), name
+    assert fit.diagnostics.loc[fit.diagnostics["diagnostic"] == "converged", "detail"].item() == (
+        fit.message
+    )
+    missing = int(_reference_data("dropout")["inflammatory"].isna().sum())
+    assert missing > 0 and fit.exclusions() == {"inflammatory missing": missing}
+    assert set(fit.diagnostics["method"]) == set(frame["method"])
 
 
 # ---- truth recovery -------------------------------------------------------------------
@@ -322,9 +332,9 @@ def test_truth_recovery_under_mar_dropout_many_replicates():
         ({"covariates": ("weight",)}, "covariates\\[0\\]='weight' is not a column"),
         ({"covariance": "compound"}, "allowed: \\['unstructured', 'heterogeneous_cs'"),
         ({"df": "kenward_roger"}, "allowed: \\['satterthwaite', 'residual'\\]"),
-        ({"reference": "placebo"}, "reference='placebo' is not an arm; allowed"),
+        ({"reference": "placebo"}, "reference='placebo' is not allowed; allowed"),
         ({"outcome": "sex"}, "outcome column 'sex' must be numeric"),
-        ({"ci_level": 95}, "ci_level=95"),
+        ({"ci_level": 95}, "ci_level must be a number .*; got 95"),
     ],
 )
 def test_bad_arguments_raise(change, message):
@@ -336,7 +346,7 @@ def test_bad_arguments_raise(change, message):
 def test_bad_data_raise():
     data = _reference_data("dropout")
     one_arm = data.loc[data["arm"] == "comparator"]
-    with pytest.raises(ValueError, match="at least 2 arms"):
+    with pytest.raises(ValueError, match="at least two arms"):
         mmrm(one_arm, **COLUMNS)
     with pytest.raises(ValueError, match="more than one observed row"):
         mmrm(pd.concat([data, data.head(3)]), **COLUMNS)
@@ -357,5 +367,5 @@ def test_degenerate_covariance_warns_and_flags():
         warnings.simplefilter("always")
         fit = mmrm(data, outcome="score", subject="id", visit="month", arm="arm")
     assert any(issubclass(item.category, MMRMConvergenceWarning) for item in caught)
-    assert not fit.converged
+    assert not fit.converged and not fit.diagnostic("converged")
     assert fit.estimates["method"].str.endswith("[not converged]").all()

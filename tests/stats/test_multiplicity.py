@@ -60,21 +60,39 @@ def test_adjust_estimates_keeps_untested_rows():
             {"outcome": "c", "p_value": 0.04, "method": "m"},
         ]
     )
-    out = adjust_estimates(frame, method="holm")
+    result = adjust_estimates(frame, method="holm")
+    out = result.estimates
+    assert result.diagnostic("multiplicity_method") == "Holm"
+    assert result.diagnostic("n_tests") == 2
     assert_allclose(out["p_value"].to_numpy(float)[[0, 2]], [0.02, 0.04])
     assert np.isnan(out["p_value"].iloc[1]) and out["method"].iloc[1] == "mean"
     assert out["method"].iloc[0] == "m; Holm-adjusted over 2 tests"
     assert frame["p_value"].iloc[0] == 0.01  # input untouched
 
 
+def test_adjust_estimates_keeps_the_diagnostics_of_a_result():
+    data = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 4, "y": [1.0, 2, 3, None, 3, 5, 4, 6]})
+    fit = hedges_g(data, outcome="y", arm="arm")
+    adjusted = adjust_estimates(fit, method="bonferroni")
+    assert adjusted.exclusions() == fit.exclusions() == {"y missing": 1}
+    assert adjusted.diagnostic("n_tests") == 1
+    assert_allclose(adjusted.estimates["p_value"], fit.estimates["p_value"])
+
+
 def test_fixed_sequence_stops_at_first_non_significant():
     p = {"iga_success": 0.001, "lesions": 0.03, "scar": 0.2, "pih": 0.01}
-    result = fixed_sequence(p, order=["iga_success", "lesions", "scar", "pih"])
+    sequence = fixed_sequence(p, order=["iga_success", "lesions", "scar", "pih"])
+    result = sequence.estimates
     assert result["rejected"].tolist() == [True, True, False, False]
     assert result["tested"].tolist() == [True, True, True, False]
     assert_allclose(result["adjusted_p_value"], [0.001, 0.03, 0.2, 0.2])
+    assert [sequence.diagnostic(name) for name in ("alpha", "n_tested", "n_rejected")] == [
+        0.05,
+        3,
+        2,
+    ]
     reordered = fixed_sequence(p, order=["pih", "iga_success", "lesions"], alpha=0.025)
-    assert reordered["rejected"].tolist() == [True, True, False]
+    assert reordered.estimates["rejected"].tolist() == [True, True, False]
     with pytest.raises(ValueError, match="allowed: .*iga_success"):
         fixed_sequence(p, order=["acne"])
     with pytest.raises(ValueError, match="twice"):
@@ -86,9 +104,9 @@ def test_fixed_sequence_controls_familywise_error():
     rng = np.random.default_rng(3)
     n_replicates = 2000
     false_rejections = sum(
-        fixed_sequence(dict(zip("abc", rng.uniform(size=3), strict=True)), order=list("abc"))[
-            "rejected"
-        ].any()
+        fixed_sequence(dict(zip("abc", rng.uniform(size=3), strict=True)), order=list("abc"))
+        .estimates["rejected"]
+        .any()
         for _ in range(n_replicates)
     )
     assert false_rejections <= scipy_stats.binom.isf(0.001, n_replicates, 0.05)
@@ -116,7 +134,7 @@ def test_hedges_g_matches_r():
     medium = pd.read_csv(REFERENCE / "hedges_data.csv")
     for name, data in [("small", small), ("medium", medium), ("medium_90", medium)]:
         level = expected.loc[name, "level"]
-        row = hedges_g(data, outcome="change", arm="arm", ci_level=level).iloc[0]
+        row = hedges_g(data, outcome="change", arm="arm", ci_level=level).estimates.iloc[0]
         assert_allclose(
             row[["estimate", "ci_low", "ci_high", "p_value"]].to_numpy(float),
             expected.loc[name, ["g", "low", "high", "p_value"]].to_numpy(float),
@@ -137,7 +155,7 @@ def _g_recovery(n_replicates, n_per_arm, seed):
                 ),
             }
         )
-        row = hedges_g(frame, outcome="change", arm="arm").iloc[0]
+        row = hedges_g(frame, outcome="change", arm="arm").estimates.iloc[0]
         estimates.append(row["estimate"])
         covered += row["ci_low"] <= delta <= row["ci_high"]
     return np.mean(estimates) - delta, covered

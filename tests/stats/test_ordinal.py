@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats as scipy_stats
 
-from acne_outcomes.stats.ordinal import ordinal_model
+from acne_outcomes.stats.ordinal import brant_test, ordinal_model
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "ordinal"
 CUTS = [0.5, 1.8, 3.0, 4.2]
@@ -33,7 +33,7 @@ def cross_sectional_fit(month12):
 
 def test_matches_r_clm(cross_sectional_fit):
     expected = pd.read_csv(REFERENCE / "expected_clm.csv").set_index("term")
-    fit = cross_sectional_fit.set_index("contrast")
+    fit = cross_sectional_fit.estimates.set_index("contrast")
     odds = fit.loc["isotretinoin / comparator"]
     assert_allclose(np.log(odds["estimate"]), expected.loc["iso", "estimate"], rtol=1e-5)
     assert_allclose(odds["se"], expected.loc["iso", "se"], rtol=2e-3)
@@ -42,25 +42,43 @@ def test_matches_r_clm(cross_sectional_fit):
     assert_allclose(cuts["estimate"], expected.loc[cuts.index, "estimate"], rtol=1e-4, atol=1e-5)
     assert_allclose(cuts["estimate"], expected.loc[cuts.index, "polr"], rtol=1e-3, atol=1e-4)
     assert_allclose(cuts["se"], expected.loc[cuts.index, "se"], rtol=2e-3)
-    assert cross_sectional_fit.attrs["converged"]
+    assert cross_sectional_fit.diagnostic("converged")
 
 
-def test_brant_matches_r_formula(cross_sectional_fit):
+def _brant(result, covariate=None):
+    """(statistic, df, p_value) of the omnibus Brant test, or of one covariate."""
+    suffix, detail = ("", None) if covariate is None else ("_by_covariate", covariate)
+    return [
+        result.diagnostic(f"brant_{name}{suffix}", detail=detail)
+        for name in ("statistic", "df", "p_value")
+    ]
+
+
+def test_brant_matches_r_formula(cross_sectional_fit, month12):
     expected = pd.read_csv(REFERENCE / "expected_brant.csv").set_index("test")
-    test = cross_sectional_fit.attrs["proportional_odds_test"]
+    fit = cross_sectional_fit
+    assert_allclose(_brant(fit), expected.loc["omnibus"].to_numpy(float), rtol=1e-6)
+    assert_allclose(_brant(fit, "isotretinoin"), expected.loc["iso"].to_numpy(float), rtol=1e-6)
     assert_allclose(
-        [test["statistic"], test["df"], test["p_value"]],
-        expected.loc["omnibus"].to_numpy(float),
+        _brant(fit, "baseline_grade"), expected.loc["baseline_grade"].to_numpy(float), rtol=1e-6
+    )
+    # brant_test on its own: the same statistics, as estimates and as diagnostics
+    exog = np.column_stack(
+        [(month12["arm"] == "isotretinoin").to_numpy(float), month12["baseline_grade"]]
+    )
+    test = brant_test(month12["scar_grade"].to_numpy(int), exog, ["isotretinoin", "baseline_grade"])
+    assert test.estimates["contrast"].tolist() == [
+        "all covariates",
+        "isotretinoin",
+        "baseline_grade",
+    ]
+    assert (test.estimates["scale"] == "chi-square").all()
+    assert_allclose(
+        test.estimates[["estimate", "p_value"]].to_numpy(float),
+        expected.loc[["omnibus", "iso", "baseline_grade"], ["statistic", "p_value"]],
         rtol=1e-6,
     )
-    assert_allclose(
-        test["by_covariate"]["isotretinoin"], expected.loc["iso"].to_numpy(float), rtol=1e-6
-    )
-    assert_allclose(
-        test["by_covariate"]["baseline_grade"],
-        expected.loc["baseline_grade"].to_numpy(float),
-        rtol=1e-6,
-    )
+    assert_allclose(_brant(test), _brant(fit), rtol=1e-12)
 
 
 def _latent_grades(rng, arm_effect, n, slope_shift=0.0):
@@ -77,10 +95,10 @@ def test_odds_ratio_direction_higher_grade_is_above_one():
     rng = np.random.default_rng(1)
     worse = ordinal_model(_latent_grades(rng, 1.0, 400), outcome="scar_grade", arm="arm")
     better = ordinal_model(_latent_grades(rng, -1.0, 400), outcome="scar_grade", arm="arm")
-    assert worse["estimate"].iloc[0] > 1 > better["estimate"].iloc[0]
+    assert worse.estimates["estimate"].iloc[0] > 1 > better.estimates["estimate"].iloc[0]
     flipped = ordinal_model(
         _latent_grades(rng, 1.0, 400), outcome="scar_grade", arm="arm", reference="isotretinoin"
-    )
+    ).estimates
     assert flipped["contrast"].iloc[0] == "comparator / isotretinoin"
     assert flipped["estimate"].iloc[0] < 1
 
@@ -88,8 +106,8 @@ def test_odds_ratio_direction_higher_grade_is_above_one():
 def test_brant_detects_non_proportional_odds():
     rng = np.random.default_rng(2)
     frame = _latent_grades(rng, 0.0, 1200, slope_shift=-0.6)
-    test = ordinal_model(frame, outcome="scar_grade", arm="arm").attrs["proportional_odds_test"]
-    assert test["p_value"] < 0.001
+    fit = ordinal_model(frame, outcome="scar_grade", arm="arm")
+    assert fit.diagnostic("brant_p_value") < 0.001
 
 
 def _cross_sectional_recovery(n_replicates, n, seed):
@@ -98,10 +116,10 @@ def _cross_sectional_recovery(n_replicates, n, seed):
     estimates, covered, rejected = [], 0, 0
     for _ in range(n_replicates):
         fit = ordinal_model(_latent_grades(rng, log_or, n), outcome="scar_grade", arm="arm")
-        row = fit.iloc[0]
+        row = fit.estimates.iloc[0]
         estimates.append(np.log(row["estimate"]))
         covered += row["ci_low"] <= np.exp(log_or) <= row["ci_high"]
-        rejected += fit.attrs["proportional_odds_test"]["p_value"] < 0.05
+        rejected += fit.diagnostic("brant_p_value") < 0.05
     return np.mean(estimates) - log_or, covered, rejected
 
 
@@ -148,7 +166,7 @@ def _longitudinal_recovery(n_replicates, n, seed):
             subject="subject_id",
             visit="month",
         )
-        average = fit.iloc[-1]
+        average = fit.estimates.iloc[-1]
         estimates.append(np.log(average["estimate"]))
         covered += average["ci_low"] <= np.exp(log_or) <= average["ci_high"]
     return np.mean(estimates) - log_or, covered
@@ -173,7 +191,7 @@ def test_truth_recovery_slow():
 
 
 def test_longitudinal_rows(data):
-    fit = ordinal_model(
+    result = ordinal_model(
         data,
         outcome="scar_grade",
         arm="arm",
@@ -181,12 +199,16 @@ def test_longitudinal_rows(data):
         subject="subject_id",
         visit="month",
     )
+    fit = result.estimates
     assert fit["visit"].iloc[:3].tolist() == [3, 6, 12]
     assert fit["visit"].iloc[-1] is pd.NA
     assert (fit["scale"] == "odds ratio").all()
     # treatment effect grows with time in the simulated data (latent shift 0.15 per month)
     assert fit["estimate"].iloc[2] < fit["estimate"].iloc[0] < 1
-    assert len(fit.attrs["cut_points"]) == 4 and fit.attrs["converged"]
+    cuts = result.diagnostics.loc[result.diagnostics["diagnostic"] == "cut_point"]
+    assert cuts["detail"].tolist() == ["0|1", "1|2", "2|3", "3|4"]
+    assert np.all(np.diff(cuts["value"].to_numpy(float)) > 0)
+    assert result.diagnostic("converged")
 
 
 def test_ordered_categorical_outcome_and_missing(month12, cross_sectional_fit):
@@ -194,8 +216,8 @@ def test_ordered_categorical_outcome_and_missing(month12, cross_sectional_fit):
     frame["scar_grade"] = pd.Categorical(frame["scar_grade"], categories=range(5), ordered=True)
     frame = pd.concat([frame, frame.iloc[:2].assign(scar_grade=np.nan)], ignore_index=True)
     fit = ordinal_model(frame, outcome="scar_grade", arm="arm", baseline="baseline_grade")
-    assert fit.attrs["n_excluded"] == 2
-    assert_allclose(fit["estimate"], cross_sectional_fit["estimate"], rtol=1e-6)
+    assert fit.exclusions() == {"scar_grade missing": 2}
+    assert_allclose(fit.estimates["estimate"], cross_sectional_fit.estimates["estimate"], rtol=1e-6)
 
 
 @pytest.mark.parametrize(

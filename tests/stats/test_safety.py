@@ -33,8 +33,14 @@ def events():
 
 def test_incidence_matches_r(subjects, events):
     expected = pd.read_csv(REFERENCE / "expected_incidence.csv").set_index("term")
-    fit = ae_incidence(events, subjects, **KEYS, exposure_days="exposure_days")
+    result = ae_incidence(events, subjects, **KEYS, exposure_days="exposure_days")
+    fit = result.estimates
     assert fit["outcome"].iloc[0] == ANY_EVENT
+    exposure = subjects.groupby("arm")["exposure_days"].sum() / 365.25
+    for arm, years in exposure.items():
+        assert_allclose(result.diagnostic("person_years", detail=arm), years, rtol=1e-12)
+    assert result.diagnostic("n_events") == len(events)
+    assert result.diagnostic("n_subjects") == len(subjects)
     for term, row in expected.iterrows():
         block = fit.loc[fit["outcome"] == term].set_index(["scale", "contrast"])
         rate = "incidence rate per 100 person-years"
@@ -66,7 +72,10 @@ def test_ae_table_counts_by_hand():
             "term": ["dry lips", "dry lips", "nosebleed", "nosebleed", "rash"],
         }
     )
-    table = ae_table(events, subjects, **KEYS).set_index(["term", "arm"])
+    counts = ae_table(events, subjects, **KEYS)
+    assert counts.diagnostic("n_events") == 5 and counts.diagnostic("n_subjects") == 5
+    assert counts.diagnostic("n_events_without_term") == 0 and counts.n_excluded == 0
+    table = counts.estimates.set_index(["term", "arm"])
     assert table.loc[(ANY_EVENT, "iso"), ["n_subjects", "n_with_event", "n_events"]].tolist() == [
         3,
         2,
@@ -106,7 +115,7 @@ def test_lab_shift_table():
             "uln": [150.0] * 9 + [np.nan],
         }
     )
-    table, excluded = lab_shift_table(
+    shifts = lab_shift_table(
         labs,
         subject="subject_id",
         visit="month",
@@ -115,6 +124,7 @@ def test_lab_shift_table():
         upper_limit="uln",
         arm="arm",
     )
+    table = shifts.estimates
     nonzero = table.loc[table["n_subjects"] > 0]
     assert nonzero[["arm", "baseline", "worst_post_baseline", "n_subjects"]].values.tolist() == [
         ["comp", "<= 1 x ULN", "<= 1 x ULN", 1],
@@ -122,11 +132,17 @@ def test_lab_shift_table():
         ["iso", "> 1 x ULN", "<= 1 x ULN", 1],
     ]
     assert len(table) == 2 * 2 * 2 * 2  # test × arm × 2 × 2, zeros kept
-    assert excluded[["test", "subject_id", "reason"]].values.tolist() == [
-        ["pregnancy", 5, "no ULN or no value (qualitative test)"],
-        ["triglycerides", 4, "no post-baseline value"],
-        ["triglycerides", 5, "no post-baseline value"],
+    excluded = shifts.diagnostics.loc[shifts.diagnostics["diagnostic"] == "excluded"]
+    assert excluded[["outcome", "detail", "value"]].values.tolist() == [
+        ["pregnancy", "no ULN or no value (qualitative test)", 1],
+        ["triglycerides", "no post-baseline value", 2],
     ]
+    assert shifts.exclusions() == {
+        "no ULN or no value (qualitative test)": 1,
+        "no post-baseline value": 2,
+    }
+    assert shifts.diagnostic("n_subjects", outcome="triglycerides") == 3
+    assert shifts.diagnostic("n_subjects", outcome="pregnancy") == 0
     with pytest.raises(ValueError, match="increasing"):
         lab_shift_table(
             labs,
@@ -140,9 +156,11 @@ def test_lab_shift_table():
 
 
 def test_worst_grade_counts_each_subject_once(subjects, events):
-    table = worst_grade_table(
+    worst_grades = worst_grade_table(
         events, subjects, subject="subject_id", arm="arm", grade="severity_grade"
     )
+    assert worst_grades.diagnostic("n_subjects") == 120 and worst_grades.n_excluded == 0
+    table = worst_grades.estimates
     assert table.groupby("arm")["n_subjects"].sum().tolist() == [60, 60]
     worst = events.groupby("subject_id")["severity_grade"].max()
     iso = subjects.loc[subjects["arm"] == "isotretinoin", "subject_id"]

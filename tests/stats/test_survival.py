@@ -24,7 +24,9 @@ def data():
 @pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
 def test_kaplan_meier_matches_survfit(data, conf_type):
     expected = pd.read_csv(REFERENCE / "expected_km.csv").query("conf_type == @conf_type")
-    curve = kaplan_meier(data, **KEYS, arm="arm", conf_type=conf_type)
+    result = kaplan_meier(data, **KEYS, arm="arm", conf_type=conf_type)
+    assert result.diagnostic("n_events") == int(data["cleared"].sum())
+    curve = result.estimates
     curve = curve.loc[curve["scale"] == "survival probability"]
     assert curve["contrast"].tolist() == expected["arm"].tolist()
     assert_allclose(curve["visit"].astype(float), expected["time"], rtol=0, atol=0)
@@ -38,7 +40,7 @@ def test_kaplan_meier_matches_survfit(data, conf_type):
 
 def test_median_matches_survfit(data):
     expected = pd.read_csv(REFERENCE / "expected_median.csv").set_index("arm")
-    curve = kaplan_meier(data, **KEYS, arm="arm", conf_type="log-log")
+    curve = kaplan_meier(data, **KEYS, arm="arm", conf_type="log-log").estimates
     medians = curve.loc[curve["scale"] == "median time"].set_index("contrast")
     # R averages the two times when S(t) is exactly 0.5 on a flat stretch; statsmodels takes
     # the first time with S(t) <= 0.5, so the point estimates agree to within one week here
@@ -48,8 +50,10 @@ def test_median_matches_survfit(data):
 
 def test_log_rank_matches_survdiff(data):
     expected = pd.read_csv(REFERENCE / "expected_logrank.csv").set_index("test")
-    plain = log_rank(data, **KEYS, arm="arm").iloc[0]
-    stratified = log_rank(data, **KEYS, arm="arm", strata="site").iloc[0]
+    plain_result = log_rank(data, **KEYS, arm="arm")
+    assert plain_result.diagnostic("df") == 1
+    plain = plain_result.estimates.iloc[0]
+    stratified = log_rank(data, **KEYS, arm="arm", strata="site").estimates.iloc[0]
     assert_allclose([plain["estimate"], plain["p_value"]], expected.loc["log_rank"], rtol=1e-9)
     assert_allclose(
         [stratified["estimate"], stratified["p_value"]],
@@ -68,7 +72,10 @@ def test_log_rank_matches_survdiff(data):
 )
 def test_cox_matches_coxph(data, label, kwargs):
     expected = pd.read_csv(REFERENCE / "expected_cox.csv").set_index("model").loc[label]
-    row = cox_model(data, **KEYS, arm="arm", **kwargs).iloc[0]
+    result = cox_model(data, **KEYS, arm="arm", **kwargs)
+    assert result.diagnostic("converged") and not result.diagnostic("monotone_likelihood")
+    assert result.diagnostic("n_events") == int(data["cleared"].sum())
+    row = result.estimates.iloc[0]
     assert_allclose(np.log(row["estimate"]), expected["estimate"], rtol=1e-7)
     assert_allclose(row["se"], expected["se"], rtol=1e-6)
     assert_allclose(row["p_value"], expected["p_value"], rtol=1e-5)
@@ -84,7 +91,7 @@ def test_monotone_likelihood_warns_and_flags():
     )
     with pytest.warns(Warning, match="monotone"):
         fit = cox_model(frame, **KEYS, arm="arm")
-    assert fit.attrs["monotone_likelihood"]
+    assert fit.diagnostic("monotone_likelihood")
 
 
 def test_bad_arguments(data):
@@ -116,10 +123,10 @@ def _recovery(n_replicates, n, seed):
                 "cleared": (event_day <= censor).astype(int),
             }
         )
-        row = cox_model(frame, **KEYS, arm="arm").iloc[0]
+        row = cox_model(frame, **KEYS, arm="arm").estimates.iloc[0]
         estimates.append(np.log(row["estimate"]))
         covered += row["ci_low"] <= hazard_ratio <= row["ci_high"]
-        curve = kaplan_meier(frame.loc[frame["arm"] == "comparator"], **KEYS)
+        curve = kaplan_meier(frame.loc[frame["arm"] == "comparator"], **KEYS).estimates
         at = curve.loc[curve["visit"] <= 90].iloc[-1]
         km_covered += at["ci_low"] <= np.exp(-90 / 120) <= at["ci_high"]
     return np.mean(estimates) - np.log(hazard_ratio), covered, km_covered

@@ -32,7 +32,7 @@ AE_DOT_COLUMNS = ("term", "arm", "percent", "risk_difference", "rd_ci_low", "rd_
 
 
 def ae_dots_frame(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Reshape the tidy frame of :func:`acne_outcomes.stats.safety.ae_incidence` for the dot plot.
+    """Reshape the estimates of :func:`acne_outcomes.stats.safety.ae_incidence` for the dot plot.
 
     Parameters
     ----------

@@ -103,9 +103,9 @@ def plot_km(
         ``xlabel``); ``survival`` = S(t) just after ``time``; ``ci_low``, ``ci_high`` =
         pointwise interval (needed when ``band``); ``at_risk`` = subjects at risk just before
         ``time`` (needed when ``at_risk``). A curve not starting at time 0 is drawn from
-        S(0) = 1. The tidy frame of :func:`acne_outcomes.stats.survival.kaplan_meier`
+        S(0) = 1. The estimates of :func:`acne_outcomes.stats.survival.kaplan_meier`
         (``contrast``, ``visit``, ``estimate``, ``n`` with ``scale="survival probability"``)
-        is accepted as is.
+        are accepted as they are.
     at_risk : bool, default True
         Draw the numbers at risk under the axis at ``times``: for each time the ``at_risk`` of
         the first row at or after it (exact when the frame has a row at every event and

@@ -6,8 +6,9 @@
 * :func:`cmh_odds_ratio` — Mantel–Haenszel odds ratio across strata (sites) with the
   Cochran–Mantel–Haenszel test.
 
-The outcome column holds booleans or 0/1 (missing values are dropped and counted in
-``attrs["n_excluded"]`` and ``attrs["exclusion_reasons"]``).
+The outcome column holds booleans or 0/1. Each returns a :class:`~acne_outcomes.stats.tidy.Result`;
+rows with a missing value are dropped and counted as ``excluded`` diagnostics
+(``"<column> missing"``).
 """
 
 from __future__ import annotations
@@ -23,19 +24,23 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.stats.tidy import (
+    Result,
+    complete_rows,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
+
+_COMPARISON = "unadjusted binary comparison"
 
 
 def _binary_frame(data, outcome, columns):
-    used = data[[outcome, *columns]]
-    complete = used.notna().all(axis=1)
-    reasons = {f"{c} missing": int(used[c].isna().sum()) for c in used if used[c].isna().any()}
-    frame = used.loc[complete]
+    frame, reasons = complete_rows(data[[outcome, *columns]], [outcome, *columns])
     values = pd.to_numeric(frame[outcome].astype("float64"))
     if not values.isin([0.0, 1.0]).all():
         raise ValueError(f"outcome={outcome!r} must be boolean or 0/1")
-    frame = frame.assign(**{outcome: values.to_numpy()})
-    return frame, {"n_excluded": int((~complete).sum()), "exclusion_reasons": reasons}
+    return frame.assign(**{outcome: values.to_numpy()}), reasons
 
 
 def nnt_interval(risk_difference: float, ci_low: float, ci_high: float) -> tuple[float, ...]:
@@ -117,7 +122,7 @@ def binary_comparison(
     reference: object | None = None,
     ci_level: float = 0.95,
     beneficial: bool = True,
-) -> pd.DataFrame:
+) -> Result:
     """Unadjusted comparison of a binary outcome between arms.
 
     Parameters
@@ -135,16 +140,17 @@ def binary_comparison(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame: per arm the proportion (``scale="proportion"``, Wilson score
-        CI, ``n`` = subjects in the arm); then per non-reference arm, contrasts
+    Result
+        ``estimates``: per arm the proportion (``scale="proportion"``, Wilson score CI,
+        ``n`` = subjects in the arm); then per non-reference arm, contrasts
         ``"arm - reference"`` for the ``"risk difference"`` (Newcombe hybrid score CI,
         p-value of the Pearson χ² test without continuity correction) and ``"number needed
         to treat"`` (signed, see :func:`nnt_interval`; ``method`` holds Altman's wording),
         and ``"arm / reference"`` for the ``"risk ratio"`` (Katz log CI) and ``"odds ratio"``
-        (Woolf logit CI). ``attrs``: ``n_excluded``, ``exclusion_reasons``,
+        (Woolf logit CI). ``diagnostics`` (``method`` = "unadjusted binary comparison"):
         ``zero_cell_correction`` (True when a zero cell made the ratio rows add 0.5 to
-        every cell, Haldane–Anscombe).
+        every cell, Haldane–Anscombe) and one ``excluded`` row per reason (subjects with a
+        missing outcome or arm).
 
     Notes
     -----
@@ -165,13 +171,16 @@ def binary_comparison(
     >>> data = pd.DataFrame({"arm": ["isotretinoin"] * 70 + ["comparator"] * 80,
     ...                      "responder_50": [1] * 56 + [0] * 14 + [1] * 48 + [0] * 32})
     >>> fit = binary_comparison(data, outcome="responder_50", arm="arm")
-    >>> fit.loc[fit["scale"] == "risk difference", ["estimate", "ci_low", "ci_high"]].round(4)
+    >>> rows = fit.estimates
+    >>> rows.loc[rows["scale"] == "risk difference", ["estimate", "ci_low", "ci_high"]].round(4)
        estimate  ci_low  ci_high
     2       0.2  0.0524   0.3339
+    >>> fit.diagnostic("zero_cell_correction"), fit.n_excluded
+    (False, 0)
     """
     require_columns(data, outcome=outcome, arm=arm)
     ci_level = check_ci_level(ci_level)
-    frame, attrs = _binary_frame(data, outcome, [arm])
+    frame, reasons = _binary_frame(data, outcome, [arm])
     reference, treated = resolve_arms(frame[arm], reference)
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     events = frame.groupby(arm, observed=True)[outcome].sum()
@@ -251,8 +260,12 @@ def binary_comparison(
             RuntimeWarning,
             stacklevel=2,
         )
-    out.attrs.update(attrs, zero_cell_correction=corrected)
-    return out
+    diagnostics = diagnostics_frame(
+        [{"diagnostic": "zero_cell_correction", "value": corrected}, *exclusion_rows(reasons)],
+        outcome=outcome,
+        method=_COMPARISON,
+    )
+    return Result(out, diagnostics)
 
 
 def _pearson_p(table):
@@ -269,7 +282,7 @@ def logistic_model(
     baseline: str | list[str] | None = None,
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """Odds ratio between arms from a logistic regression adjusted for baseline covariates.
 
     Parameters
@@ -285,12 +298,12 @@ def logistic_model(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame, one row per non-reference arm: ``estimate`` = adjusted odds
-        ratio arm / reference (> 1: higher odds of the outcome on the arm), ``se`` = SE of
-        the log odds ratio (model-based), Wald CI and p-value, ``n`` = subjects analysed.
-        ``attrs``: ``converged``, ``separation`` (quasi-complete separation suspected),
-        ``n_excluded``, ``exclusion_reasons``.
+    Result
+        ``estimates``: one row per non-reference arm, ``estimate`` = adjusted odds ratio
+        arm / reference (> 1: higher odds of the outcome on the arm), ``se`` = SE of the log
+        odds ratio (model-based), Wald CI and p-value, ``n`` = subjects analysed.
+        ``diagnostics``: ``converged`` (IRLS converged without separation), ``separation``
+        (quasi-complete separation suspected) and one ``excluded`` row per reason.
 
     Notes
     -----
@@ -304,15 +317,17 @@ def logistic_model(
     ...                      "baseline_iga": rng.integers(2, 5, 200)})
     >>> data["success"] = rng.random(200) < np.where(data["arm"] == "isotretinoin", .6, .3)
     >>> fit = logistic_model(data, outcome="success", arm="arm", baseline="baseline_iga")
-    >>> fit[["contrast", "scale"]].values.tolist()
+    >>> fit.estimates[["contrast", "scale"]].values.tolist()
     [['isotretinoin / comparator', 'odds ratio']]
+    >>> fit.diagnostic("converged"), fit.diagnostic("separation")
+    (True, False)
     """
     covariates = [baseline] if isinstance(baseline, str) else list(baseline or [])
     require_columns(data, outcome=outcome, arm=arm)
     for name in covariates:
         require_columns(data, baseline=name)
     ci_level = check_ci_level(ci_level)
-    frame, attrs = _binary_frame(data, outcome, [arm, *covariates])
+    frame, reasons = _binary_frame(data, outcome, [arm, *covariates])
     reference, treated = resolve_arms(frame[arm], reference)
     exog = np.column_stack(
         [np.ones(len(frame))]
@@ -332,6 +347,9 @@ def logistic_model(
             stacklevel=2,
         )
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
+    method = "logistic regression (ML, Wald)" + (
+        f" adjusted for {', '.join(covariates)}" if covariates else ""
+    )
     rows = []
     for index, level in enumerate(treated, start=1):
         log_or, se = float(fit.params[index]), float(fit.bse[index])
@@ -349,14 +367,20 @@ def logistic_model(
                 "ci_level": ci_level,
                 "p_value": 2 * scipy_stats.norm.sf(abs(log_or) / se),
                 "n": len(frame),
-                "method": "logistic regression (ML, Wald)"
-                + (f" adjusted for {', '.join(covariates)}" if covariates else ""),
+                "method": method,
                 "scale": "odds ratio",
             }
         )
-    out = estimate_frame(rows)
-    out.attrs.update(attrs, converged=converged, separation=separation)
-    return out
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "converged", "value": converged},
+            {"diagnostic": "separation", "value": separation},
+            *exclusion_rows(reasons),
+        ],
+        outcome=outcome,
+        method=method,
+    )
+    return Result(estimate_frame(rows), diagnostics)
 
 
 def cmh_odds_ratio(
@@ -367,7 +391,7 @@ def cmh_odds_ratio(
     stratum: str,
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """Mantel–Haenszel common odds ratio across strata and the Cochran–Mantel–Haenszel test.
 
     Parameters
@@ -381,15 +405,15 @@ def cmh_odds_ratio(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame with one row: ``estimate`` = Mantel–Haenszel odds ratio
-        arm / reference, ``se`` = Robins–Breslow–Greenland SE of its log, CI on the log
-        scale, ``p_value`` = CMH test without continuity correction (R
-        ``mantelhaen.test(correct = FALSE)``), ``n`` = subjects in informative strata.
-        ``attrs``: ``breslow_day_p_value`` (test of homogeneous odds ratios),
-        ``boundary`` (odds ratio 0 or infinite: warned, interval missing),
-        ``n_strata``, ``n_strata_dropped`` (strata without both arms or both outcomes carry no
-        information and are dropped), ``n_excluded``, ``exclusion_reasons``.
+    Result
+        ``estimates``: one row, ``estimate`` = Mantel–Haenszel odds ratio arm / reference,
+        ``se`` = Robins–Breslow–Greenland SE of its log, CI on the log scale, ``p_value`` =
+        CMH test without continuity correction (R ``mantelhaen.test(correct = FALSE)``),
+        ``n`` = subjects in informative strata. ``diagnostics``: ``breslow_day_p_value``
+        (test of homogeneous odds ratios; NaN at the boundary), ``boundary`` (odds ratio 0
+        or infinite: warned, interval missing), ``n_strata`` (informative strata),
+        ``n_strata_dropped`` (strata without both arms or both outcomes carry no
+        information and are dropped) and one ``excluded`` row per reason.
 
     Notes
     -----
@@ -406,12 +430,12 @@ def cmh_odds_ratio(
     ...     "success": [1] * 14 + [0] * 6 + [1] * 8 + [0] * 12 + [1] * 10 + [0] * 10
     ...                + [1] * 5 + [0] * 15})
     >>> fit = cmh_odds_ratio(data, outcome="success", arm="arm", stratum="site")
-    >>> round(float(fit["estimate"].iloc[0]), 2)
-    3.24
+    >>> round(float(fit.estimates["estimate"].iloc[0]), 2), fit.diagnostic("n_strata")
+    (3.24, 2)
     """
     require_columns(data, outcome=outcome, arm=arm, stratum=stratum)
     ci_level = check_ci_level(ci_level)
-    frame, attrs = _binary_frame(data, outcome, [arm, stratum])
+    frame, reasons = _binary_frame(data, outcome, [arm, stratum])
     reference, treated = resolve_arms(frame[arm], reference)
     if len(treated) != 1:
         raise ValueError(f"cmh_odds_ratio compares two arms; present: {[reference, *treated]}")
@@ -448,6 +472,7 @@ def cmh_odds_ratio(
             se = stratified.logodds_pooled_se
             breslow_day = float(stratified.test_equal_odds().pvalue)
         p_value = stratified.test_null_odds(correction=False).pvalue
+    method = f"Mantel-Haenszel over {stratum} (RBG SE; CMH test)"
     row = {
         "outcome": outcome,
         "contrast": f"{treated[0]} / {reference}",
@@ -459,15 +484,18 @@ def cmh_odds_ratio(
         "ci_level": ci_level,
         "p_value": p_value,
         "n": n,
-        "method": f"Mantel-Haenszel over {stratum} (RBG SE; CMH test)",
+        "method": method,
         "scale": "odds ratio",
     }
-    out = estimate_frame([row])
-    out.attrs.update(
-        attrs,
-        breslow_day_p_value=breslow_day,
-        boundary=boundary,
-        n_strata=len(tables),
-        n_strata_dropped=dropped,
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "breslow_day_p_value", "value": breslow_day},
+            {"diagnostic": "boundary", "value": boundary},
+            {"diagnostic": "n_strata", "value": len(tables)},
+            {"diagnostic": "n_strata_dropped", "value": dropped},
+            *exclusion_rows(reasons),
+        ],
+        outcome=outcome,
+        method=method,
     )
-    return out
+    return Result(estimate_frame([row]), diagnostics)

@@ -5,10 +5,9 @@ robust (sandwich) standard errors and reports arm rate ratios per visit and aver
 visits. :func:`percent_change_ancova` is the endpoint analysis acne trials usually report:
 ANCOVA of percent change from baseline at one visit, adjusted for baseline.
 
-Fit diagnostics go to ``frame.attrs`` (plain Python values, safe to copy):
-``alpha`` (negative-binomial dispersion, ``None`` for Poisson), ``alpha_method``,
-``correlation_parameter``, ``converged``, ``boundary``, ``n_excluded`` and
-``exclusion_reasons`` (reason → number of rows).
+Both return a :class:`~acne_outcomes.stats.tidy.Result`: the tidy estimates and the fit
+diagnostics (dispersion, convergence, exclusions) as rows of ``Result.diagnostics``; each
+function's Returns section names them.
 """
 
 from __future__ import annotations
@@ -23,21 +22,18 @@ from scipy import stats as scipy_stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.stats.ancova import ancova
+from acne_outcomes.stats.tidy import (
+    Result,
+    complete_rows,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
 
 FAMILIES = ("negbin", "poisson")
 CORRELATIONS = ("exchangeable", "independence", "ar1")
 _ALPHA_BOUNDARY = 1e-6
-
-
-def _complete_rows(data: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, dict]:
-    complete = data[columns].notna().all(axis=1)
-    reasons = {}
-    for name in columns:
-        missing = int(data[name].isna().sum())
-        if missing:
-            reasons[f"{name} missing"] = missing
-    return data.loc[complete], reasons
 
 
 def _count_design(frame, *, visit, arm, baseline, treated, visits):
@@ -136,7 +132,7 @@ def count_model(
     correlation: str = "exchangeable",
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """Rate ratios between arms from a log-linear GEE with robust standard errors.
 
     Parameters
@@ -158,15 +154,19 @@ def count_model(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame (:func:`acne_outcomes.stats.tidy.estimate_frame`), one row per
+    Result
+        ``estimates`` (:func:`acne_outcomes.stats.tidy.estimate_frame`): one row per
         non-reference arm and visit (``visit`` = that visit) plus one averaged over visits
         (``visit`` missing). ``estimate`` is the rate ratio arm / reference (< 1: fewer lesions
         on the arm), ``se`` the robust standard error of its log, ``ci_low``/``ci_high`` the
         Wald interval, ``p_value`` the two-sided Wald test of ratio 1, ``n`` the number of
-        subjects with a count at that visit (all subjects for the average). ``attrs``:
-        ``alpha``, ``alpha_method``, ``correlation_parameter``, ``converged``, ``boundary``,
-        ``n_excluded``, ``exclusion_reasons`` (rows with a missing value are dropped).
+        subjects with a count at that visit (all subjects for the average).
+        ``diagnostics``: ``alpha`` (NB2 dispersion; ``None`` for Poisson), ``alpha_method``
+        (how α was estimated; ``None`` for Poisson), ``correlation_parameter`` (the working
+        correlation's parameter, ``detail`` = its structure; ``None`` for independence),
+        ``converged`` (α search and GEE
+        both converged; ``detail`` holds the problems otherwise), ``boundary`` (α at 0, see
+        Notes) and one ``excluded`` row per reason (rows with a missing value are dropped).
 
     Notes
     -----
@@ -181,7 +181,7 @@ def count_model(
     ``|Δ log α| < 1e-7`` (the algorithm of ``MASS::glm.nb``; consistent for the marginal
     model whatever the true correlation); the GEE is then fitted once at that α, started
     from the ML coefficients. α = 0 is a boundary (no overdispersion): the function
-    warns, flags ``attrs["boundary"]`` and falls back to the Poisson working variance.
+    warns, sets the ``boundary`` diagnostic and falls back to the Poisson working variance.
     The working variance only affects efficiency; the robust SE is valid either way.
 
     References
@@ -200,9 +200,10 @@ def count_model(
     >>> data["inflammatory_lesions"] = rng.negative_binomial(2, 2 / (2 + rate))
     >>> fit = count_model(data, outcome="inflammatory_lesions", subject="subject_id",
     ...                   visit="month", arm="arm")
-    >>> fit["contrast"].iloc[-1], bool(pd.isna(fit["visit"].iloc[-1]))
+    >>> rows = fit.estimates
+    >>> rows["contrast"].iloc[-1], bool(pd.isna(rows["visit"].iloc[-1]))
     ('isotretinoin / comparator', True)
-    >>> bool(0.4 < fit["estimate"].iloc[-1] < 0.6), round(fit.attrs["alpha"], 1)
+    >>> bool(0.4 < rows["estimate"].iloc[-1] < 0.6), round(fit.diagnostic("alpha"), 1)
     (True, 0.5)
     """
     require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm, baseline=baseline)
@@ -210,7 +211,7 @@ def count_model(
     check_choice("correlation", correlation, CORRELATIONS)
     ci_level = check_ci_level(ci_level)
     used = [subject, visit, arm, outcome] + ([baseline] if baseline else [])
-    frame, reasons = _complete_rows(data, used)
+    frame, reasons = complete_rows(data, used)
     reference, treated = resolve_arms(frame[arm], reference)
     endog = frame[outcome].to_numpy(dtype=float)
     if (endog < 0).any() or (endog != np.round(endog)).any():
@@ -263,7 +264,8 @@ def count_model(
             ConvergenceWarning,
             stacklevel=2,
         )
-    out = _rate_ratio_rows(
+    method = _method_label(family, correlation, alpha, boundary)
+    estimates = _rate_ratio_rows(
         result,
         frame,
         names=names,
@@ -275,19 +277,20 @@ def count_model(
         treated=treated,
         visits=visits,
         ci_level=ci_level,
-        method=_method_label(family, correlation, alpha, boundary),
+        method=method,
     )
     dep = getattr(result.model.cov_struct, "dep_params", None)
-    out.attrs.update(
-        alpha=alpha,
-        alpha_method="ML, independence NB2 model" if family == "negbin" else None,
-        correlation_parameter=None if dep is None else float(np.atleast_1d(dep)[0]),
-        converged=not problems,
-        boundary=bool(boundary),
-        n_excluded=int(len(data) - len(frame)),
-        exclusion_reasons=reasons,
-    )
-    return out
+    rows = [
+        {"diagnostic": "alpha", "value": alpha},
+        {"diagnostic": "alpha_method",
+         "value": "ML, independence NB2 model" if family == "negbin" else None},
+        {"diagnostic": "correlation_parameter",
+         "value": None if dep is None else float(np.atleast_1d(dep)[0]), "detail": correlation},
+        {"diagnostic": "converged", "value": not problems, "detail": "; ".join(problems)},
+        {"diagnostic": "boundary", "value": bool(boundary)},
+        *exclusion_rows(reasons),
+    ]  # fmt: skip
+    return Result(estimates, diagnostics_frame(rows, outcome=outcome, method=method))
 
 
 def _method_label(family, correlation, alpha, boundary):
@@ -359,7 +362,7 @@ def percent_change_ancova(
     at_visit: object,
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """ANCOVA of percent change from baseline at one visit, adjusted for baseline.
 
     Parameters
@@ -375,18 +378,20 @@ def percent_change_ancova(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame: one row per arm with the adjusted mean percent change
-        (``scale="mean"``, ``contrast`` = the arm, evaluated at the mean baseline of the
-        analysed subjects), then one row per non-reference arm with the difference in adjusted
-        mean percent change, arm − reference (``scale="mean difference"``; negative = larger
-        reduction on the arm), t-based CI and p-value. ``n``: subjects analysed (in the arm, or
-        in both arms). ``attrs``: ``n_excluded``, ``exclusion_reasons`` (missing values,
-        baseline 0 — percent change undefined).
+    Result
+        ``estimates`` (``outcome`` = "percent change in <outcome>"): one row per arm with
+        the adjusted mean percent change (``scale="mean"``, ``contrast`` = the arm,
+        evaluated at the mean baseline of the analysed subjects), then one row per
+        non-reference arm with the difference in adjusted mean percent change, arm −
+        reference (``scale="mean difference"``; negative = larger reduction on the arm),
+        t-based CI and p-value. ``n``: subjects analysed (in the arm, or in both arms).
+        ``diagnostics``: ``residual_df`` (``n − p`` of the ANCOVA) and one ``excluded`` row
+        per reason (``"<column> missing"``; ``"baseline is 0: percent change undefined"``).
 
     Notes
     -----
-    ``100 (y − y₀)/y₀ = μ + τ_arm + β y₀ + ε`` by ordinary least squares; τ is the adjusted
+    ``100 (y − y₀)/y₀ = μ_arm + β (y₀ − ȳ₀) + ε`` by ordinary least squares
+    (:func:`acne_outcomes.stats.ancova.ancova`); ``μ_arm − μ_reference`` is the adjusted
     difference, with standard error from the OLS covariance and ``n − p`` degrees of freedom.
 
     Examples
@@ -397,67 +402,36 @@ def percent_change_ancova(
     ...     "inflammatory_lesions": [10, 18, 12, 20, 2, 4, 3, 5]})
     >>> fit = percent_change_ancova(data, outcome="inflammatory_lesions", subject="subject_id",
     ...     visit="month", arm="arm", baseline="baseline", at_visit=12)
-    >>> fit["scale"].tolist()
+    >>> fit.estimates["scale"].tolist()
     ['mean', 'mean', 'mean difference']
-    >>> round(float(fit["estimate"].iloc[-1]), 1)
-    -39.8
+    >>> round(float(fit.estimates["estimate"].iloc[-1]), 1), fit.diagnostic("residual_df")
+    (-39.8, 5.0)
     """
     require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm, baseline=baseline)
     ci_level = check_ci_level(ci_level)
+    check_choice("at_visit", at_visit, sorted(data[visit].dropna().unique().tolist()))
     at = data.loc[data[visit] == at_visit]
-    if at.empty:
-        raise ValueError(
-            f"at_visit={at_visit!r} is not a visit; allowed: "
-            f"{sorted(data[visit].dropna().unique().tolist())}"
-        )
     if at[subject].duplicated().any():
         raise ValueError(f"more than one row per subject at {visit}={at_visit!r}")
-    frame, reasons = _complete_rows(at, [arm, outcome, baseline])
+    frame, reasons = complete_rows(at, [arm, outcome, baseline])
     zero = frame[baseline] == 0
     if zero.any():
         reasons["baseline is 0: percent change undefined"] = int(zero.sum())
     frame = frame.loc[~zero]
-    reference, treated = resolve_arms(frame[arm], reference)
     base = frame[baseline].to_numpy(dtype=float)
     change = 100.0 * (frame[outcome].to_numpy(dtype=float) - base) / base
-    dummies = np.column_stack([(frame[arm] == level).to_numpy(float) for level in treated])
-    exog = np.column_stack([np.ones(len(frame)), dummies, base])
-    fit = sm.OLS(change, exog).fit()
-    t = scipy_stats.t.ppf(0.5 + ci_level / 2, fit.df_resid)
-    contrasts = []
-    for index, level in enumerate([reference, *treated]):
-        vector = np.zeros(exog.shape[1])
-        vector[0], vector[-1] = 1.0, base.mean()
-        if index:
-            vector[index] = 1.0
-        contrasts.append((level, vector, "mean", int((frame[arm] == level).sum())))
-    for index, level in enumerate(treated, start=1):
-        vector = np.zeros(exog.shape[1])
-        vector[index] = 1.0
-        n = int(frame[arm].isin([level, reference]).sum())
-        contrasts.append((f"{level} - {reference}", vector, "mean difference", n))
-    rows = []
-    for label, vector, scale, n in contrasts:
-        estimate = float(vector @ fit.params)
-        se = float(np.sqrt(vector @ fit.cov_params() @ vector))
-        rows.append(
-            {
-                "outcome": f"percent change in {outcome}",
-                "contrast": str(label),
-                "visit": at_visit,
-                "estimate": estimate,
-                "se": se,
-                "ci_low": estimate - t * se,
-                "ci_high": estimate + t * se,
-                "ci_level": ci_level,
-                "p_value": 2 * scipy_stats.t.sf(abs(estimate) / se, fit.df_resid)
-                if scale == "mean difference"
-                else np.nan,
-                "n": n,
-                "method": "ANCOVA (OLS) on percent change, adjusted for baseline",
-                "scale": scale,
-            }
-        )
-    out = estimate_frame(rows)
-    out.attrs.update(n_excluded=int(len(at) - len(frame)), exclusion_reasons=reasons)
-    return out
+    label = f"percent change in {outcome}"
+    fit = ancova(
+        frame[[arm]].assign(**{label: change, baseline: base}),
+        outcome=label,
+        arm=arm,
+        covariates=[baseline],
+        reference=reference,
+        ci_level=ci_level,
+        visit=at_visit,
+        method="ANCOVA (OLS) on percent change, adjusted for baseline",
+    )
+    excluded = diagnostics_frame(
+        exclusion_rows(reasons), outcome=label, method=fit.estimates["method"].iloc[0]
+    )
+    return Result(fit.estimates, pd.concat([fit.diagnostics, excluded], ignore_index=True))

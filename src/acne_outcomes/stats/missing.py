@@ -11,8 +11,9 @@
 * :func:`tipping_point` — delta-adjusted multiple imputation for missing not at random
   (MNAR): how much worse must the unobserved outcomes be for significance to go?
 
-:func:`compare_missing_data_methods` puts the first four in one tidy frame.
-All take long data and column names, like every helper in :mod:`acne_outcomes.stats`.
+:func:`compare_missing_data_methods` puts the first four in one result. All take long data
+and column names and return a :class:`~acne_outcomes.stats.tidy.Result`, like every helper in
+:mod:`acne_outcomes.stats`; every ANCOVA here is :func:`acne_outcomes.stats.ancova.fit_ancova`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,22 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from acne_outcomes.stats.mmrm import _arm_levels, mmrm
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.checks import (
+    check_choice,
+    check_ci_level,
+    require_columns,
+    require_numeric,
+    resolve_arms,
+)
+from acne_outcomes.stats.ancova import covariate_design, fit_ancova
+from acne_outcomes.stats.mmrm import mmrm
+from acne_outcomes.stats.tidy import (
+    Result,
+    concat_results,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -39,22 +54,13 @@ class _Wide:
     baseline: np.ndarray | None  # (subjects,) baseline values as given
 
 
-def _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level):
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError("data must be a pandas DataFrame in long format")
-    named = {"outcome": outcome, "subject": subject, "visit": visit, "arm": arm}
-    if baseline is not None:
-        named["baseline"] = baseline
-    named |= {f"covariates[{index}]": name for index, name in enumerate(covariates)}
-    for role, name in named.items():
-        if name not in data.columns:
-            raise ValueError(f"{role}={name!r} is not a column; allowed: {list(data.columns)}")
-    for role in ("outcome", "visit"):
-        column = data[named[role]]
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            raise ValueError(f"{role} column {named[role]!r} must be numeric, not {column.dtype}")
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level={ci_level!r}; allowed: a number strictly between 0 and 1")
+def _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level) -> float:
+    """The shared argument checks of every analysis here; returns ``ci_level``."""
+    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm,
+                    baseline=baseline,
+                    **{f"covariates[{index}]": name for index, name in enumerate(covariates)})  # fmt: skip
+    require_numeric(data, outcome=outcome, visit=visit)
+    return check_ci_level(ci_level)
 
 
 def _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint):
@@ -64,8 +70,7 @@ def _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, e
     visits = np.sort(data.loc[data[outcome].notna(), visit].unique().astype(float))
     if endpoint is None:
         endpoint = visits[-1]
-    if endpoint not in visits:
-        raise ValueError(f"endpoint={endpoint!r}; allowed: the visits {visits.tolist()}")
+    check_choice("endpoint", endpoint, visits.tolist())
     visits = visits[visits <= endpoint]
     subject_codes, _ = pd.factorize(data[subject])
     first_row = np.unique(subject_codes, return_index=True)[1]
@@ -84,47 +89,22 @@ def _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, e
             raise ValueError(f"column {name!r} must be constant within each subject")
     if subjects[arm].isna().any():
         raise ValueError(f"arm column {arm!r} has missing values")
-    arms = _arm_levels(subjects[arm], reference)
-    blocks = []
-    for name in names:
-        column = subjects[name]
-        if column.isna().any():
-            raise ValueError(f"column {name!r} has missing values; impute or drop them first")
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            blocks.append(column.to_numpy(dtype=float)[:, None])
-        else:
-            dummies = pd.get_dummies(column.astype("category"), drop_first=True, dtype=float)
-            blocks.append(dummies.to_numpy())
-    design = np.hstack(blocks) if blocks else np.zeros((len(subjects), 0))
+    reference, others = resolve_arms(subjects[arm], reference)
+    arms = [reference, *others]
+    design, _ = covariate_design(subjects, names)
     return _Wide(
         outcomes=outcomes,
         visits=visits,
         arm_codes=pd.Index(arms).get_indexer(subjects[arm]),
         arms=arms,
-        covariates=design - design.mean(axis=0),
+        covariates=design,
         baseline=None if baseline is None else subjects[baseline].to_numpy(dtype=float),
     )
 
 
-def _ancova(values, arm_codes, covariates, n_arms):
-    """OLS of ``values`` on arm indicators and covariates; (differences, variances, df).
-
-    Rows with a missing value are dropped. Differences are arm k - arm 0, k = 1..n_arms-1.
-    """
-    keep = ~np.isnan(values)
-    indicators = np.eye(n_arms)[arm_codes[keep]]
-    design = np.hstack([indicators, covariates[keep]])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
-        raise ValueError("the endpoint ANCOVA is not estimable (an arm without data?)")
-    coefficients, *_ = np.linalg.lstsq(design, values[keep], rcond=None)
-    residual_df = keep.sum() - design.shape[1]
-    if residual_df < 1:
-        raise ValueError("too few subjects with an endpoint value for the ANCOVA")
-    sigma2 = np.sum((values[keep] - design @ coefficients) ** 2) / residual_df
-    inverse = np.linalg.inv(design.T @ design)
-    differences = coefficients[1:n_arms] - coefficients[0]
-    variances = sigma2 * (np.diag(inverse)[1:n_arms] + inverse[0, 0] - 2 * inverse[0, 1:n_arms])
-    return differences, variances, float(residual_df), keep
+def _ancova(values, wide):
+    """The endpoint ANCOVA of ``values`` (one per subject; NaN rows dropped)."""
+    return fit_ancova(values, wide.arm_codes, len(wide.arms), wide.covariates)
 
 
 def _rows(outcome, wide, estimates, variances, dof, counts, ci_level, method):
@@ -136,7 +116,7 @@ def _rows(outcome, wide, estimates, variances, dof, counts, ci_level, method):
     return [
         {
             "outcome": outcome,
-            "contrast": f"{wide.arms[k + 1]} - {wide.arms[0]}",
+            "contrast": _contrast(wide, k + 1),
             "visit": wide.visits[-1],
             "estimate": estimates[k],
             "se": errors[k],
@@ -152,8 +132,18 @@ def _rows(outcome, wide, estimates, variances, dof, counts, ci_level, method):
     ]
 
 
+def _contrast(wide, k):
+    return f"{wide.arms[k]} - {wide.arms[0]}"
+
+
 def _pair_counts(wide, included):
     return [np.sum(included & np.isin(wide.arm_codes, [0, k])) for k in range(1, len(wide.arms))]
+
+
+def _result(outcome, rows, diagnostics, method) -> Result:
+    return Result(
+        estimate_frame(rows), diagnostics_frame(diagnostics, outcome=outcome, method=method)
+    )
 
 
 def complete_case(
@@ -192,9 +182,11 @@ def complete_case(
 
     Returns
     -------
-    pandas.DataFrame
-        Tidy frame, one row per non-reference arm: ``estimate`` is the adjusted mean
+    Result
+        ``estimates``: one row per non-reference arm, ``estimate`` is the adjusted mean
         difference "<arm> - <reference>" at the endpoint; ``n`` the completers analysed.
+        ``diagnostics``: ``residual_df`` (``n − p`` of the ANCOVA) and an ``excluded`` row
+        counting the subjects without an endpoint value.
 
     Notes
     -----
@@ -206,21 +198,28 @@ def complete_case(
     --------
     >>> data = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4], "arm": list("aabbaab"),
     ...                      "month": [1, 2, 1, 2, 1, 2, 1], "y": [5., 3, 6, 6, 4, 2, 7]})
-    >>> row = complete_case(data, outcome="y", subject="id", visit="month", arm="arm")
-    >>> row.loc[0, "contrast"], round(float(row.loc[0, "estimate"]), 9), int(row.loc[0, "n"])
-    ('b - a', 3.5, 3)
+    >>> fit = complete_case(data, outcome="y", subject="id", visit="month", arm="arm")
+    >>> row = fit.estimates.iloc[0]
+    >>> row["contrast"], round(float(row["estimate"]), 9), int(row["n"]), fit.exclusions()
+    ('b - a', 3.5, 3, {'y missing at visit 2': 1})
     """
-    _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
+    ci_level = _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
     wide = _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint)
-    return estimate_frame(_complete_case_rows(wide, outcome, ci_level))
+    return _complete_case(wide, outcome, ci_level)
 
 
-def _complete_case_rows(wide, outcome, ci_level):
-    estimates, variances, dof, kept = _ancova(
-        wide.outcomes[:, -1], wide.arm_codes, wide.covariates, len(wide.arms)
-    )
+def _complete_case(wide, outcome, ci_level):
+    values = wide.outcomes[:, -1]
+    fit = _ancova(values, wide)
+    estimates, variances = fit.differences()
+    kept = ~np.isnan(values)
     counts = _pair_counts(wide, kept)
-    return _rows(outcome, wide, estimates, variances, dof, counts, ci_level, "complete case ANCOVA")
+    method = "complete case ANCOVA"
+    rows = _rows(outcome, wide, estimates, variances, fit.df, counts, ci_level, method)
+    reason = f"{outcome} missing at visit {wide.visits[-1]:g}"
+    diagnostics = [{"diagnostic": "residual_df", "value": fit.df},
+                   *exclusion_rows({reason: int(np.sum(~kept))})]  # fmt: skip
+    return _result(outcome, rows, diagnostics, method)
 
 
 def locf(
@@ -238,8 +237,17 @@ def locf(
 ):
     """Last observation carried forward to the endpoint, then ANCOVA (for teaching only).
 
-    Parameters and returned frame as :func:`complete_case`; ``n`` counts the subjects with
-    at least one observed value up to the endpoint (or a baseline value, see Notes).
+    Parameters as :func:`complete_case`.
+
+    Returns
+    -------
+    Result
+        ``estimates`` as :func:`complete_case`; ``n`` counts the subjects with at least one
+        observed value up to the endpoint (or a baseline value, see Notes).
+        ``diagnostics``: ``residual_df``, ``n_carried_forward`` (subjects whose endpoint
+        value was carried from an earlier visit), ``n_carried_from_baseline`` (from the
+        baseline value; 0 without ``baseline``) and an ``excluded`` row counting the
+        subjects with nothing to carry.
 
     Notes
     -----
@@ -261,24 +269,38 @@ def locf(
     --------
     >>> data = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4], "arm": list("aabbaab"),
     ...                      "month": [1, 2, 1, 2, 1, 2, 1], "y": [5., 3, 6, 6, 4, 2, 7]})
-    >>> row = locf(data, outcome="y", subject="id", visit="month", arm="arm")
-    >>> round(float(row.loc[0, "estimate"]), 9), int(row.loc[0, "n"])
-    (4.0, 4)
+    >>> fit = locf(data, outcome="y", subject="id", visit="month", arm="arm")
+    >>> row = fit.estimates.iloc[0]
+    >>> round(float(row["estimate"]), 9), int(row["n"]), fit.diagnostic("n_carried_forward")
+    (4.0, 4, 1)
     """
-    _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
+    ci_level = _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
     wide = _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint)
-    return estimate_frame(_locf_rows(wide, outcome, ci_level))
+    return _locf(wide, outcome, ci_level)
 
 
-def _locf_rows(wide, outcome, ci_level):
+def _locf(wide, outcome, ci_level):
+    observed = wide.outcomes[:, -1]
     carried = pd.DataFrame(wide.outcomes).ffill(axis=1).to_numpy()[:, -1]
+    forward = np.isnan(observed) & ~np.isnan(carried)
+    from_baseline = np.zeros_like(forward)
     if wide.baseline is not None:
+        from_baseline = np.isnan(carried) & ~np.isnan(wide.baseline)
         carried = np.where(np.isnan(carried), wide.baseline, carried)
-    estimates, variances, dof, kept = _ancova(
-        carried, wide.arm_codes, wide.covariates, len(wide.arms)
-    )
+    fit = _ancova(carried, wide)
+    estimates, variances = fit.differences()
+    kept = ~np.isnan(carried)
     counts = _pair_counts(wide, kept)
-    return _rows(outcome, wide, estimates, variances, dof, counts, ci_level, "LOCF ANCOVA")
+    method = "LOCF ANCOVA"
+    rows = _rows(outcome, wide, estimates, variances, fit.df, counts, ci_level, method)
+    reason = f"no {outcome} to carry forward to visit {wide.visits[-1]:g}"
+    diagnostics = [
+        {"diagnostic": "residual_df", "value": fit.df},
+        {"diagnostic": "n_carried_forward", "value": int(forward.sum())},
+        {"diagnostic": "n_carried_from_baseline", "value": int(from_baseline.sum())},
+        *exclusion_rows({reason: int(np.sum(~kept))}),
+    ]
+    return _result(outcome, rows, diagnostics, method)
 
 
 def mmrm_endpoint(
@@ -296,10 +318,17 @@ def mmrm_endpoint(
 ):
     """The MMRM arm difference at the endpoint (unstructured, Satterthwaite), under MAR.
 
-    Parameters and returned frame as :func:`complete_case`; the model uses every visit
-    up to the endpoint and ``n`` counts the subjects of the compared arms with at least one
-    observed outcome (all of them inform the endpoint estimate through the covariance).
+    Parameters as :func:`complete_case`; the model uses every visit up to the endpoint.
     See :func:`acne_outcomes.stats.mmrm.mmrm` for the model.
+
+    Returns
+    -------
+    Result
+        ``estimates`` as :func:`complete_case`; ``n`` counts the subjects of the compared
+        arms with at least one observed outcome (all of them inform the endpoint estimate
+        through the covariance). ``diagnostics``: those of the MMRM fit (``converged``,
+        ``iterations``, ``log_likelihood``, ``covariance_structure``, ``df_method``,
+        ``n_subjects``, ``n_observations`` and the ``excluded`` rows without an outcome).
 
     Examples
     --------
@@ -307,17 +336,19 @@ def mmrm_endpoint(
     >>> data = pd.DataFrame({"id": np.repeat(np.arange(30), 2), "month": np.tile([1, 2], 30),
     ...                      "arm": np.repeat(np.arange(30) % 2, 2)})
     >>> data["y"] = rng.normal(size=60) + data["arm"] * data["month"]
-    >>> row = mmrm_endpoint(data, outcome="y", subject="id", visit="month", arm="arm")
-    >>> row["contrast"].tolist(), int(row.loc[0, "n"])
+    >>> fit = mmrm_endpoint(data, outcome="y", subject="id", visit="month", arm="arm")
+    >>> fit.estimates["contrast"].tolist(), int(fit.estimates.loc[0, "n"])
     (['1 - 0'], 30)
+    >>> fit.diagnostic("converged")
+    True
     """
-    _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
+    ci_level = _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
     wide = _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint)
     columns = {"outcome": outcome, "subject": subject, "visit": visit, "arm": arm}
-    return estimate_frame(_mmrm_rows(data, wide, columns, baseline, covariates, ci_level))
+    return _mmrm_endpoint(data, wide, columns, baseline, covariates, ci_level)
 
 
-def _mmrm_rows(data, wide, columns, baseline, covariates, ci_level):
+def _mmrm_endpoint(data, wide, columns, baseline, covariates, ci_level):
     analysed = data.loc[data[columns["visit"]].astype(float) <= wide.visits[-1]]
     fit = mmrm(
         analysed,
@@ -332,17 +363,19 @@ def _mmrm_rows(data, wide, columns, baseline, covariates, ci_level):
     observed = ~np.all(np.isnan(wide.outcomes), axis=1)
     records = rows.astype(object).to_dict("records")
     counts = _pair_counts(wide, observed)
-    return [record | {"n": int(count)} for record, count in zip(records, counts, strict=True)]
+    records = [record | {"n": int(count)} for record, count in zip(records, counts, strict=True)]
+    return Result(estimate_frame(records), fit.diagnostics)
 
 
 @dataclass(frozen=True)
-class RubinResult:
+class RubinResult(Result):
     """Multiple-imputation inference for one scalar estimand (:func:`rubin_rules`).
 
-    Attributes: ``estimate`` (mean of the m estimates), ``within`` (mean variance),
-    ``between`` (variance of the estimates), ``variance`` (total), ``se``, ``df``
-    (Barnard-Rubin), ``relative_increase`` ((1 + 1/m) B / W) and ``fraction_missing``
-    (lambda = (1 + 1/m) B / T).
+    A :class:`~acne_outcomes.stats.tidy.Result` (``estimates``: the pooled row;
+    ``diagnostics``: ``m`` and the fields below by name) with the pooled quantities as
+    fields: ``estimate`` (mean of the m estimates), ``within`` (mean variance), ``between``
+    (variance of the estimates), ``variance`` (total), ``se``, ``df`` (Barnard-Rubin),
+    ``relative_increase`` ((1 + 1/m) B / W) and ``fraction_missing`` (lambda = (1 + 1/m) B / T).
     """
 
     estimate: float
@@ -355,7 +388,39 @@ class RubinResult:
     fraction_missing: float
 
 
-def rubin_rules(estimates, variances, complete_df=np.inf) -> RubinResult:
+_POOLED = ("within", "between", "variance", "df", "relative_increase", "fraction_missing")
+
+
+def _pool(estimates, variances, complete_df) -> dict:
+    """Rubin's rules as plain numbers (the fields of :class:`RubinResult`)."""
+    estimates = np.asarray(estimates, dtype=float)
+    variances = np.asarray(variances, dtype=float)
+    m = estimates.size
+    if m < 2 or variances.shape != estimates.shape:
+        raise ValueError("need m >= 2 estimates and as many variances")
+    within = variances.mean()
+    between = estimates.var(ddof=1)
+    total = within + (1 + 1 / m) * between
+    fraction = (1 + 1 / m) * between / total
+    df_old = (m - 1) / fraction**2 if fraction > 0 else np.inf
+    if np.isinf(complete_df):
+        dof = df_old
+    else:
+        df_observed = (complete_df + 1) / (complete_df + 3) * complete_df * (1 - fraction)
+        dof = 1 / (1 / df_old + 1 / df_observed)
+    return {
+        "estimate": float(estimates.mean()),
+        "within": float(within),
+        "between": float(between),
+        "variance": float(total),
+        "se": float(np.sqrt(total)),
+        "df": float(dof),
+        "relative_increase": float((1 + 1 / m) * between / within),
+        "fraction_missing": float(fraction),
+    }
+
+
+def rubin_rules(estimates, variances, complete_df=np.inf, *, ci_level=0.95) -> RubinResult:
     """Combine m completed-data estimates and variances by Rubin's rules.
 
     Parameters
@@ -364,10 +429,18 @@ def rubin_rules(estimates, variances, complete_df=np.inf) -> RubinResult:
         Point estimates and their squared standard errors from each imputed data set.
     complete_df : float, default inf
         Degrees of freedom of the completed-data analysis (e.g. n - p of an ANCOVA).
+    ci_level : float, default 0.95
+        Level of the interval in ``estimates``.
 
     Returns
     -------
     RubinResult
+        ``estimates``: one row, the pooled estimate with ``se`` = √T, a t-interval and
+        two-sided p-value on the Barnard-Rubin degrees of freedom (``outcome``,
+        ``contrast``, ``n`` and ``scale`` missing: the caller knows them).
+        ``diagnostics``: ``m``, ``within``, ``between``, ``variance``, ``df``,
+        ``relative_increase`` and ``fraction_missing``, equal to the fields of the same
+        names.
 
     Notes
     -----
@@ -388,34 +461,27 @@ def rubin_rules(estimates, variances, complete_df=np.inf) -> RubinResult:
     Examples
     --------
     >>> result = rubin_rules([1.0, 1.2, 0.8, 1.1, 0.9], [0.04, 0.05, 0.045, 0.05, 0.04], 50)
-    >>> round(result.variance, 6), round(result.df, 4)
-    (0.075, 13.3975)
+    >>> round(result.variance, 6), round(result.df, 4), round(result.diagnostic("df"), 4)
+    (0.075, 13.3975, 13.3975)
+    >>> round(float(result.estimates.loc[0, "ci_low"]), 4)
+    0.4101
     """
-    estimates = np.asarray(estimates, dtype=float)
-    variances = np.asarray(variances, dtype=float)
-    m = estimates.size
-    if m < 2 or variances.shape != estimates.shape:
-        raise ValueError("need m >= 2 estimates and as many variances")
-    within = variances.mean()
-    between = estimates.var(ddof=1)
-    total = within + (1 + 1 / m) * between
-    fraction = (1 + 1 / m) * between / total
-    df_old = (m - 1) / fraction**2 if fraction > 0 else np.inf
-    if np.isinf(complete_df):
-        dof = df_old
-    else:
-        df_observed = (complete_df + 1) / (complete_df + 3) * complete_df * (1 - fraction)
-        dof = 1 / (1 / df_old + 1 / df_observed)
-    return RubinResult(
-        estimate=float(estimates.mean()),
-        within=float(within),
-        between=float(between),
-        variance=float(total),
-        se=float(np.sqrt(total)),
-        df=float(dof),
-        relative_increase=float((1 + 1 / m) * between / within),
-        fraction_missing=float(fraction),
-    )
+    ci_level = check_ci_level(ci_level)
+    pooled = _pool(estimates, variances, complete_df)
+    m = len(np.asarray(estimates))
+    method = f"Rubin's rules (m={m}, Barnard-Rubin df)"
+    estimate, se, dof = pooled["estimate"], pooled["se"], pooled["df"]
+    half = float(stats.t.ppf(0.5 + ci_level / 2, dof)) * se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_value = float(2 * stats.t.sf(abs(estimate) / se, dof))
+    row = {"estimate": estimate, "se": se, "ci_low": estimate - half, "ci_high": estimate + half,
+           "ci_level": ci_level, "p_value": p_value, "method": method}  # fmt: skip
+    diagnostics = diagnostics_frame(
+        [{"diagnostic": "m", "value": m},
+         *({"diagnostic": name, "value": pooled[name]} for name in _POOLED)],
+        method=method,
+    )  # fmt: skip
+    return RubinResult(estimates=estimate_frame([row]), diagnostics=diagnostics, **pooled)
 
 
 def _impute(wide: _Wide, m: int, rng: np.random.Generator):
@@ -467,27 +533,39 @@ def _check_imputations(m):
         raise ValueError(f"m={m!r}; allowed: an integer number of imputations >= 2")
 
 
-def _pooled_rows(outcome, wide, per_imputation, counts, ci_level, method):
-    rows = []
-    n_contrasts = len(wide.arms) - 1
-    for k in range(n_contrasts):
-        pooled = rubin_rules(
+def _pooled(outcome, wide, per_imputation, counts, ci_level, method):
+    """Rubin's rules per contrast: (estimate rows, diagnostic rows by contrast)."""
+    rows, diagnostics = [], []
+    for k in range(len(wide.arms) - 1):
+        pooled = _pool(
             [estimates[k] for estimates, _, _ in per_imputation],
             [variances[k] for _, variances, _ in per_imputation],
             per_imputation[0][2],
         )
-        row = _rows(
+        rows += _rows(
             outcome,
             wide,
-            np.array([pooled.estimate]),
-            np.array([pooled.variance]),
-            pooled.df,
+            np.array([pooled["estimate"]]),
+            np.array([pooled["variance"]]),
+            pooled["df"],
             [counts[k]],
             ci_level,
             method,
-        )[0]
-        rows.append(row | {"contrast": f"{wide.arms[k + 1]} - {wide.arms[0]}"})
-    return rows
+        )
+        rows[-1]["contrast"] = _contrast(wide, k + 1)
+        diagnostics += [
+            {"diagnostic": name, "value": pooled[key], "detail": _contrast(wide, k + 1)}
+            for name, key in [("fraction_missing", "fraction_missing"),
+                              ("relative_increase", "relative_increase"),
+                              ("barnard_rubin_df", "df")]
+        ]  # fmt: skip
+    return rows, diagnostics
+
+
+def _fits(completed_endpoints, wide):
+    """(differences, variances, residual df) of the endpoint ANCOVA of each imputation."""
+    fits = [_ancova(values, wide) for values in completed_endpoints]
+    return [(*fit.differences(), fit.df) for fit in fits]
 
 
 def multiple_imputation(
@@ -518,8 +596,13 @@ def multiple_imputation(
 
     Returns
     -------
-    pandas.DataFrame
-        Tidy frame as :func:`complete_case`; ``n`` counts all subjects of the compared arms.
+    Result
+        ``estimates`` as :func:`complete_case`; ``n`` counts all subjects of the compared
+        arms. ``diagnostics``: ``m``, ``n_imputed`` (missing outcome values imputed, visits
+        up to the endpoint) and, once per contrast (``detail`` = the contrast),
+        ``fraction_missing`` (fraction of missing information λ), ``relative_increase``
+        (relative increase in variance r) and ``barnard_rubin_df`` (see
+        :func:`rubin_rules`).
 
     Notes
     -----
@@ -547,33 +630,41 @@ def multiple_imputation(
     >>> one.equals(multiple_imputation(data, outcome="y", subject="id", visit="month",
     ...                                arm="arm", m=5, seed=1))
     True
+    >>> one.diagnostic("m"), one.diagnostic("n_imputed")
+    (5, 12)
     """
-    _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
+    ci_level = _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
     _check_imputations(m)
     wide = _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint)
-    return estimate_frame(_imputation_rows(wide, outcome, ci_level, m, seed))
+    return _imputation(wide, outcome, ci_level, m, seed)
 
 
-def _imputation_rows(wide, outcome, ci_level, m, seed):
+def _imputation(wide, outcome, ci_level, m, seed):
     completed = _impute(wide, m, np.random.default_rng(seed))
-    per_imputation = [
-        _ancova(values[:, -1], wide.arm_codes, wide.covariates, len(wide.arms))[:3]
-        for values in completed
-    ]
+    per_imputation = _fits(completed[:, :, -1], wide)
     counts = _pair_counts(wide, np.ones(wide.arm_codes.size, dtype=bool))
     method = f"MI (m={m}, sequential regression by arm) ANCOVA, Rubin's rules"
-    return _pooled_rows(outcome, wide, per_imputation, counts, ci_level, method)
+    rows, by_contrast = _pooled(outcome, wide, per_imputation, counts, ci_level, method)
+    diagnostics = [
+        {"diagnostic": "m", "value": int(m)},
+        {"diagnostic": "n_imputed", "value": int(np.isnan(wide.outcomes).sum())},
+        *by_contrast,
+    ]
+    return _result(outcome, rows, diagnostics, method)
 
 
 @dataclass(frozen=True)
-class TippingPointResult:
-    """What :func:`tipping_point` returns.
+class TippingPointResult(Result):
+    """What :func:`tipping_point` returns: a :class:`~acne_outcomes.stats.tidy.Result` plus
+    the scan.
 
     Attributes
     ----------
     estimates : pandas.DataFrame
         Tidy frame, one row per delta (same order as ``deltas``), the MI estimate of
         "<delta_arm> - <reference>" at the endpoint after the shift.
+    diagnostics : pandas.DataFrame
+        ``tipping_point``, ``delta_arm``, ``m`` and ``n_shifted`` (see :func:`tipping_point`).
     deltas : numpy.ndarray
         The shifts scanned.
     delta_arm : object
@@ -585,7 +676,6 @@ class TippingPointResult:
         (delta = 0); NaN if none does within the scan.
     """
 
-    estimates: pd.DataFrame
     deltas: np.ndarray
     delta_arm: object
     significant: np.ndarray
@@ -626,6 +716,11 @@ def tipping_point(
     Returns
     -------
     TippingPointResult
+        ``estimates``: one row per delta (the order of ``deltas``). ``diagnostics``:
+        ``tipping_point`` (as the field; NaN when no scanned delta changes the
+        conclusion), ``delta_arm`` (the arm's name as text), ``m`` and ``n_shifted``
+        (imputed endpoint values of ``delta_arm``, the ones shifted). The fields
+        ``deltas``, ``delta_arm``, ``significant`` and ``tipping_point`` hold the scan.
 
     Notes
     -----
@@ -652,15 +747,16 @@ def tipping_point(
     >>> data.loc[data.index % 6 == 1, "y"] = np.nan
     >>> scan = tipping_point(data, outcome="y", subject="id", visit="month", arm="arm",
     ...                      deltas=np.arange(0, 8.5, 0.5), m=5, seed=2)
-    >>> bool(scan.significant[0]), bool(scan.tipping_point > 0)
+    >>> bool(scan.significant[0]), bool(scan.diagnostic("tipping_point") > 0)
     (True, True)
+    >>> scan.diagnostic("delta_arm"), scan.diagnostic("n_shifted")
+    ('1', 10)
     """
-    _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
+    ci_level = _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
     _check_imputations(m)
     wide = _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint)
     delta_arm = wide.arms[1] if delta_arm is None else delta_arm
-    if delta_arm not in wide.arms[1:]:
-        raise ValueError(f"delta_arm={delta_arm!r}; allowed: {wide.arms[1:]}")
+    check_choice("delta_arm", delta_arm, wide.arms[1:])
     deltas = np.asarray(deltas, dtype=float)
     if deltas.ndim != 1 or deltas.size == 0 or not np.all(np.isfinite(deltas)):
         raise ValueError("deltas must be a non-empty one-dimensional array of finite numbers")
@@ -670,21 +766,24 @@ def tipping_point(
     counts = _pair_counts(wide, np.ones(wide.arm_codes.size, dtype=bool))
     rows = []
     for delta in np.concatenate([[0.0], deltas]):
-        per_imputation = []
-        for values in completed:
-            endpoint_values = values[:, -1] + delta * shifted_rows
-            per_imputation.append(
-                _ancova(endpoint_values, wide.arm_codes, wide.covariates, len(wide.arms))[:3]
-            )
+        per_imputation = _fits(completed[:, :, -1] + delta * shifted_rows, wide)
         method = f"MI (m={m}) ANCOVA, delta = {delta:+g} on imputed {delta_arm} values"
-        pooled = _pooled_rows(outcome, wide, per_imputation, counts, ci_level, method)
+        pooled, _ = _pooled(outcome, wide, per_imputation, counts, ci_level, method)
         rows.append(pooled[arm_code - 1])
     frame = estimate_frame(rows)
     significant = frame["p_value"].to_numpy() < 1 - ci_level
     changed = np.flatnonzero(significant[1:] != significant[0])
     tipping = deltas[changed[np.argmin(np.abs(deltas[changed]))]] if changed.size else np.nan
+    diagnostics = [
+        {"diagnostic": "tipping_point", "value": float(tipping)},
+        {"diagnostic": "delta_arm", "value": str(delta_arm)},
+        {"diagnostic": "m", "value": int(m)},
+        {"diagnostic": "n_shifted", "value": int(shifted_rows.sum())},
+    ]
+    method = f"MI (m={m}) ANCOVA, delta-adjusted on imputed {delta_arm} values"
     return TippingPointResult(
         estimates=frame.iloc[1:].reset_index(drop=True),
+        diagnostics=diagnostics_frame(diagnostics, outcome=outcome, method=method),
         deltas=deltas,
         delta_arm=delta_arm,
         significant=significant[1:],
@@ -707,7 +806,7 @@ def compare_missing_data_methods(
     m=20,
     seed=None,
 ):
-    """Complete case, LOCF, MMRM and multiple imputation of one endpoint, in one tidy frame.
+    """Complete case, LOCF, MMRM and multiple imputation of one endpoint, in one result.
 
     Parameters
     ----------
@@ -718,10 +817,11 @@ def compare_missing_data_methods(
 
     Returns
     -------
-    pandas.DataFrame
-        The rows of :func:`complete_case`, :func:`locf`, :func:`mmrm_endpoint` and
-        :func:`multiple_imputation`, in that order; ``method`` names each, ``n`` the
-        subjects each one uses.
+    Result
+        :func:`~acne_outcomes.stats.tidy.concat_results` of :func:`complete_case`,
+        :func:`locf`, :func:`mmrm_endpoint` and :func:`multiple_imputation`, in that order:
+        ``estimates`` has their rows (``method`` names each, ``n`` the subjects each one
+        uses), ``diagnostics`` the diagnostics of each (told apart by ``method``).
 
     Examples
     --------
@@ -730,18 +830,22 @@ def compare_missing_data_methods(
     ...                      "arm": np.repeat(np.arange(40) % 2, 3)})
     >>> data["y"] = rng.normal(size=120) + data["arm"] * data["month"]
     >>> data = data.loc[~((data["id"] % 5 == 0) & (data["month"] > 1))]
-    >>> table = compare_missing_data_methods(data, outcome="y", subject="id", visit="month",
-    ...                                      arm="arm", m=5, seed=3)
-    >>> table["n"].tolist()
+    >>> compared = compare_missing_data_methods(data, outcome="y", subject="id", visit="month",
+    ...                                         arm="arm", m=5, seed=3)
+    >>> compared.estimates["n"].tolist()
     [32, 40, 40, 40]
+    >>> compared.diagnostic("n_carried_forward")
+    8
     """
-    _check_columns(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
+    ci_level = _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level)
     _check_imputations(m)
     wide = _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint)
     columns = {"outcome": outcome, "subject": subject, "visit": visit, "arm": arm}
-    return estimate_frame(
-        _complete_case_rows(wide, outcome, ci_level)
-        + _locf_rows(wide, outcome, ci_level)
-        + _mmrm_rows(data, wide, columns, baseline, covariates, ci_level)
-        + _imputation_rows(wide, outcome, ci_level, m, seed)
+    return concat_results(
+        [
+            _complete_case(wide, outcome, ci_level),
+            _locf(wide, outcome, ci_level),
+            _mmrm_endpoint(data, wide, columns, baseline, covariates, ci_level),
+            _imputation(wide, outcome, ci_level, m, seed),
+        ]
     )

@@ -14,6 +14,10 @@ therefore only need, per pattern, ``sum_i w_i w_i'``, ``sum_i w_i e_ia`` and
 ``sum_i e_ia e_ib`` (``e`` = OLS residuals), computed once with one matrix product per
 pattern; each evaluation then costs ``O(patterns x visits^2 x len(w)^2)``, whatever the
 number of subjects.
+
+:func:`mmrm` returns an :class:`MMRMResult`, a :class:`~acne_outcomes.stats.tidy.Result` with
+the fitted model's detail (covariance matrix, coefficients, degrees of freedom) as further
+fields.
 """
 
 from __future__ import annotations
@@ -25,7 +29,15 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.checks import (
+    check_choice,
+    check_ci_level,
+    require_columns,
+    require_numeric,
+    resolve_arms,
+)
+from acne_outcomes.stats.ancova import covariate_design
+from acne_outcomes.stats.tidy import Result, diagnostics_frame, estimate_frame, exclusion_rows
 
 COVARIANCE_STRUCTURES = ("unstructured", "heterogeneous_cs", "ar1", "toeplitz")
 DF_METHODS = ("satterthwaite", "residual")
@@ -43,13 +55,18 @@ class MMRMFitError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class MMRMResult:
-    """What :func:`mmrm` returns.
+class MMRMResult(Result):
+    """What :func:`mmrm` returns: a :class:`~acne_outcomes.stats.tidy.Result` plus the model.
 
     Attributes
     ----------
     estimates : pandas.DataFrame
         The tidy estimate frame (:data:`acne_outcomes.stats.tidy.ESTIMATE_COLUMNS`).
+    diagnostics : pandas.DataFrame
+        The diagnostics frame: ``converged`` (``detail`` = ``message``), ``iterations``,
+        ``log_likelihood``, ``covariance_structure``, ``df_method``, ``n_subjects``,
+        ``n_observations`` (the fields of the same names) and an ``excluded`` row for the
+        rows without an outcome (missed visits, handled as missing at random).
     degrees_of_freedom : numpy.ndarray
         Denominator degrees of freedom of each row of ``estimates`` (same order).
     log_likelihood : float
@@ -76,7 +93,6 @@ class MMRMResult:
         Subjects with at least one observed outcome, and observed outcomes.
     """
 
-    estimates: pd.DataFrame
     degrees_of_freedom: np.ndarray
     log_likelihood: float
     covariance: pd.DataFrame
@@ -231,70 +247,10 @@ _STRUCTURES = {
 # --------------------------------------------------------------------------------------
 
 
-def _check_arguments(
-    data, outcome, subject, visit, arm, covariates, covariance, df, ci_level, baseline
-):
-    if not isinstance(data, pd.DataFrame):
-        raise ValueError("data must be a pandas DataFrame in long format")
-    named = {"outcome": outcome, "subject": subject, "visit": visit, "arm": arm}
-    if baseline is not None:
-        named["baseline"] = baseline
-    for index, name in enumerate(covariates):
-        named[f"covariates[{index}]"] = name
-    for role, name in named.items():
-        if name not in data.columns:
-            raise ValueError(f"{role}={name!r} is not a column; allowed: {list(data.columns)}")
-    if covariance not in COVARIANCE_STRUCTURES:
-        raise ValueError(f"covariance={covariance!r}; allowed: {list(COVARIANCE_STRUCTURES)}")
-    if df not in DF_METHODS:
-        raise ValueError(f"df={df!r}; allowed: {list(DF_METHODS)}")
-    if not 0 < ci_level < 1:
-        raise ValueError(f"ci_level={ci_level!r}; allowed: a number strictly between 0 and 1")
-    for role in ("outcome", "visit") + (("baseline",) if baseline is not None else ()):
-        column = data[named[role]]
-        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-            raise ValueError(f"{role} column {named[role]!r} must be numeric, not {column.dtype}")
-
-
-def _arm_levels(column: pd.Series, reference) -> list:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        levels = [level for level in column.cat.categories if (column == level).any()]
-    else:
-        levels = sorted(column.dropna().unique().tolist())
-    if len(levels) < 2:
-        raise ValueError(f"need at least 2 arms with observed outcomes; found {levels}")
-    if reference is None:
-        reference = levels[0]
-    if reference not in levels:
-        raise ValueError(f"reference={reference!r} is not an arm; allowed: {levels}")
-    return [reference] + [level for level in levels if level != reference]
-
-
 def _constant_within_subject(frame, subject_codes, first_row, column):
     codes = pd.factorize(frame[column])[0]
     if np.any(codes != codes[first_row][subject_codes]):
         raise ValueError(f"column {column!r} must be constant within each subject")
-
-
-def _covariate_columns(frame, covariates, row_counts):
-    """Covariate design columns (numeric as is, categorical as treatment dummies), centred
-    at their mean over the analysed rows (each subject weighted by its observed visits)."""
-    blocks, names = [], []
-    for name in covariates:
-        column = frame[name]
-        if column.isna().any():
-            raise ValueError(f"covariate {name!r} has missing values; impute or drop them first")
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            blocks.append(column.to_numpy(dtype=float)[:, None])
-            names.append(name)
-        else:
-            dummies = pd.get_dummies(column.astype("category"), drop_first=True, dtype=float)
-            blocks.append(dummies.to_numpy())
-            names.extend(f"{name}[{level}]" for level in dummies.columns)
-    if not blocks:
-        return np.zeros((len(frame), 0)), names
-    design = np.hstack(blocks)
-    return design - np.average(design, axis=0, weights=row_counts), names
 
 
 @dataclass(frozen=True)
@@ -355,7 +311,8 @@ def _prepare(data, outcome, subject, visit, arm, covariates, baseline, reference
     subject_level = [arm, *covariates] + ([baseline] if baseline is not None else [])
     for column in subject_level:
         _constant_within_subject(frame, subject_codes, first_row, column)
-    arms = _arm_levels(frame[arm], reference)
+    reference, others = resolve_arms(frame[arm], reference)
+    arms = [reference, *others]
     visits = np.sort(frame[visit].unique().astype(float))
     n_visits = visits.size
     visit_index = np.searchsorted(visits, frame[visit].to_numpy(dtype=float))
@@ -370,7 +327,8 @@ def _prepare(data, outcome, subject, visit, arm, covariates, baseline, reference
         values = first_rows[baseline].to_numpy(dtype=float)
         by_visit.append((values - np.average(values, weights=row_counts))[:, None])
         by_visit_names.append(str(baseline))
-    constant, constant_names = _covariate_columns(first_rows, covariates, row_counts)
+    # covariates centred at their mean over the analysed rows (subjects weighted by visits)
+    constant, constant_names = covariate_design(first_rows, covariates, weights=row_counts)
     subject_vectors = np.hstack([*by_visit, constant])
     n_by_visit = subject_vectors.shape[1] - constant.shape[1]
     names = [f"{name}:{v:g}" for v in visits for name in by_visit_names] + constant_names
@@ -648,8 +606,12 @@ def mmrm(
         the difference from ``reference`` (``contrast`` = "<arm> - <reference>", ``scale`` =
         "mean difference"); ``n`` is the number of subjects observed at that visit in the
         arm(s); ``p_value`` tests a zero difference and is missing for LS means.
-        ``.degrees_of_freedom`` holds the df of each row; the REML log-likelihood,
-        covariance matrix and convergence information are further attributes.
+        ``.diagnostics``: ``converged`` (``detail`` = the optimiser's message),
+        ``iterations``, ``log_likelihood``, ``covariance_structure``, ``df_method``,
+        ``n_subjects``, ``n_observations`` and an ``excluded`` row counting the rows with a
+        missing outcome (missed visits). ``.degrees_of_freedom`` holds the df of each row;
+        the REML log-likelihood, covariance matrix, coefficients and convergence information
+        are further attributes (see :class:`MMRMResult`).
 
     Raises
     ------
@@ -730,17 +692,21 @@ def mmrm(
     >>> data = pd.DataFrame(rows, columns=["id", "arm", "month", "score"])
     >>> fit = mmrm(data, outcome="score", subject="id", visit="month", arm="arm",
     ...            reference="control")
-    >>> fit.converged
-    True
+    >>> fit.converged, fit.diagnostic("converged"), fit.diagnostic("n_subjects")
+    (True, True, 40)
     >>> fit.estimates.loc[fit.estimates["scale"] == "mean difference", "contrast"].iloc[0]
     'active - control'
     >>> fit.covariance.shape
     (3, 3)
     """
     covariates = tuple(covariates)
-    _check_arguments(
-        data, outcome, subject, visit, arm, covariates, covariance, df, ci_level, baseline
-    )
+    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm,
+                    baseline=baseline,
+                    **{f"covariates[{index}]": name for index, name in enumerate(covariates)})  # fmt: skip
+    check_choice("covariance", covariance, COVARIANCE_STRUCTURES)
+    check_choice("df", df, DF_METHODS)
+    ci_level = check_ci_level(ci_level)
+    require_numeric(data, outcome=outcome, visit=visit, baseline=baseline)
     prepared = _prepare(data, outcome, subject, visit, arm, covariates, baseline, reference)
     if prepared.visits.size < 2 and covariance != "unstructured":
         raise ValueError(
@@ -774,20 +740,33 @@ def mmrm(
     )
     names = prepared.coefficient_names
     visits = pd.Index(prepared.visits, name=visit)
+    model = {
+        "log_likelihood": float(loglik),
+        "converged": converged,
+        "iterations": int(iterations),
+        "message": str(message),
+        "covariance_structure": covariance,
+        "df_method": df,
+        "n_subjects": int(prepared.pattern_sizes.sum()),
+        "n_observations": int(prepared.n_observations),
+    }
+    rows = [
+        {"diagnostic": "converged", "value": converged, "detail": model["message"]},
+        *(
+            {"diagnostic": name, "value": model[name]}
+            for name in ("iterations", "log_likelihood", "covariance_structure", "df_method",
+                         "n_subjects", "n_observations")
+        ),
+        *exclusion_rows({f"{outcome} missing": int(data[outcome].isna().sum())}),
+    ]  # fmt: skip
     return MMRMResult(
         estimates=estimates,
+        diagnostics=diagnostics_frame(rows, outcome=outcome, method=method),
         degrees_of_freedom=dof,
-        log_likelihood=float(loglik),
         covariance=pd.DataFrame(structure.sigma(theta), index=visits, columns=visits),
         coefficients=pd.Series(beta, index=names),
         coefficient_covariance=pd.DataFrame(beta_covariance, index=names, columns=names),
-        converged=converged,
-        iterations=int(iterations),
-        message=str(message),
-        covariance_structure=covariance,
-        df_method=df,
-        n_subjects=int(prepared.pattern_sizes.sum()),
-        n_observations=prepared.n_observations,
+        **model,
     )
 
 

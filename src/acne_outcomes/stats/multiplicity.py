@@ -1,10 +1,13 @@
 """Multiplicity (Holm, Hochberg, Benjamini–Hochberg, fixed-sequence) and Hedges' g.
 
-* :func:`adjust_p_values` — adjusted p-values for a family of tests (as R ``p.adjust``).
-* :func:`adjust_estimates` — the same applied to the ``p_value`` column of a tidy frame.
+* :func:`adjust_p_values` — adjusted p-values for a family of tests (as R ``p.adjust``); an
+  array in, an array out (the arithmetic the others build on).
+* :func:`adjust_estimates` — the same applied to the ``p_value`` column of a result.
 * :func:`fixed_sequence` — hierarchical testing of endpoints in a pre-specified order.
 * :func:`hedges_g` — standardised mean difference with small-sample correction and an exact
   (noncentral t) confidence interval.
+
+The last three return a :class:`~acne_outcomes.stats.tidy.Result`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from scipy import optimize, special
 from scipy import stats as scipy_stats
 
 from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.stats.tidy import (
+    Result,
+    complete_rows,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
 
 METHODS = ("holm", "hochberg", "bh", "bonferroni")
 _LABELS = {
@@ -26,6 +35,7 @@ _LABELS = {
     "bh": "Benjamini-Hochberg",
     "bonferroni": "Bonferroni",
 }
+_HEDGES = "Hedges' g (exact J, noncentral t CI)"
 
 
 def adjust_p_values(p_values: Sequence[float], *, method: str = "holm") -> np.ndarray:
@@ -87,19 +97,38 @@ def adjust_p_values(p_values: Sequence[float], *, method: str = "holm") -> np.nd
     return out
 
 
-def adjust_estimates(frame: pd.DataFrame, *, method: str = "holm") -> pd.DataFrame:
-    """A tidy estimate frame with its ``p_value`` column adjusted as one family.
+def adjust_estimates(result: Result | pd.DataFrame, *, method: str = "holm") -> Result:
+    """A result with the ``p_value`` column of its estimates adjusted as one family.
 
-    Rows without a p-value (e.g. per-arm means, cut-points) are left alone and not counted.
-    ``method`` gains a suffix such as ``"; Holm-adjusted over 3 tests"``.
+    Parameters
+    ----------
+    result : Result or DataFrame
+        A result (e.g. several joined by :func:`~acne_outcomes.stats.tidy.concat_results`),
+        or a bare tidy estimate frame.
+    method : {"holm", "hochberg", "bh", "bonferroni"}, default "holm"
+        As in :func:`adjust_p_values`.
+
+    Returns
+    -------
+    Result
+        ``estimates``: the input's, with adjusted p-values; rows without a p-value (e.g.
+        per-arm means, cut-points) are left alone and not counted, and ``method`` of the
+        others gains a suffix such as ``"; Holm-adjusted over 3 tests"``. ``diagnostics``:
+        the input's (none for a frame), then ``multiplicity_method`` (the adjustment, e.g.
+        ``"Holm"``) and ``n_tests`` (the size of the family).
 
     Examples
     --------
     >>> frame = estimate_frame([{"outcome": name, "p_value": p, "method": "t-test"}
     ...                         for name, p in [("a", 0.01), ("b", 0.04), ("c", 0.03)]])
-    >>> adjust_estimates(frame, method="holm")["p_value"].round(2).tolist()
-    [0.03, 0.06, 0.06]
+    >>> adjusted = adjust_estimates(frame, method="holm")
+    >>> adjusted.estimates["p_value"].round(2).tolist(), adjusted.diagnostic("n_tests")
+    ([0.03, 0.06, 0.06], 3)
     """
+    if isinstance(result, Result):
+        frame, diagnostics = result.estimates, result.diagnostics
+    else:
+        frame, diagnostics = result, diagnostics_frame()
     require_columns(frame, p_value="p_value", method="method")
     adjusted = adjust_p_values(frame["p_value"].to_numpy(float), method=method)
     out = frame.copy()
@@ -107,12 +136,19 @@ def adjust_estimates(frame: pd.DataFrame, *, method: str = "holm") -> pd.DataFra
     out["p_value"] = adjusted
     suffix = f"; {_LABELS[method]}-adjusted over {int(tested.sum())} tests"
     out.loc[tested, "method"] = out.loc[tested, "method"].fillna("") + suffix
-    return out
+    added = diagnostics_frame(
+        [
+            {"diagnostic": "multiplicity_method", "value": _LABELS[method]},
+            {"diagnostic": "n_tests", "value": int(tested.sum())},
+        ],
+        method=f"{_LABELS[method]} adjustment",
+    )
+    return Result(out, pd.concat([diagnostics, added], ignore_index=True))
 
 
 def fixed_sequence(
     p_values: Mapping[str, float], *, order: Sequence[str], alpha: float = 0.05
-) -> pd.DataFrame:
+) -> Result:
     """Fixed-sequence (hierarchical) testing of endpoints in a pre-specified order.
 
     Each endpoint is tested at the full level ``alpha`` only if every endpoint before it
@@ -129,10 +165,12 @@ def fixed_sequence(
 
     Returns
     -------
-    DataFrame
-        One row per endpoint in ``order``: ``endpoint``, ``position`` (1 = first),
-        ``p_value``, ``adjusted_p_value`` (``max`` of the raw p-values up to and including
-        it), ``tested`` (reached in the sequence) and ``rejected``.
+    Result
+        ``estimates``: the decision table, one row per endpoint in ``order``: ``endpoint``,
+        ``position`` (1 = first), ``p_value``, ``adjusted_p_value`` (``max`` of the raw
+        p-values up to and including it), ``tested`` (reached in the sequence) and
+        ``rejected``. ``diagnostics``: ``alpha`` (the level), ``n_tested`` and
+        ``n_rejected``.
 
     Notes
     -----
@@ -144,8 +182,10 @@ def fixed_sequence(
     --------
     >>> result = fixed_sequence({"iga_success": 0.001, "lesions": 0.03, "scar": 0.2,
     ...                          "pih": 0.01}, order=["iga_success", "lesions", "scar", "pih"])
-    >>> result[["endpoint", "tested", "rejected"]].values.tolist()
+    >>> result.estimates[["endpoint", "tested", "rejected"]].values.tolist()
     [['iga_success', True, True], ['lesions', True, True], ['scar', True, False], ['pih', False, False]]
+    >>> result.diagnostic("n_rejected")
+    2
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in the open interval (0, 1); got {alpha!r}")
@@ -158,7 +198,7 @@ def fixed_sequence(
     adjusted = np.maximum.accumulate(np.nan_to_num(raw, nan=1.0))
     rejected = adjusted <= alpha
     previous_rejected = np.concatenate([[True], rejected[:-1]])
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "endpoint": pd.array(list(order), dtype="string"),
             "position": np.arange(1, len(raw) + 1),
@@ -168,6 +208,15 @@ def fixed_sequence(
             "rejected": rejected,
         }
     )
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "alpha", "value": float(alpha)},
+            {"diagnostic": "n_tested", "value": int(previous_rejected.sum())},
+            {"diagnostic": "n_rejected", "value": int(rejected.sum())},
+        ],
+        method="fixed-sequence testing",
+    )
+    return Result(table, diagnostics)
 
 
 def _correction(df: float) -> float:
@@ -203,7 +252,7 @@ def hedges_g(
     arm: str,
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """Hedges' g: standardised mean difference (arm − reference) with a bias correction.
 
     Parameters
@@ -218,12 +267,13 @@ def hedges_g(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame with one row per non-reference arm: ``estimate`` = g (negative:
-        lower outcome on the arm), ``se`` = large-sample SE (Hedges & Olkin), ``ci_low`` /
+    Result
+        ``estimates``: one row per non-reference arm, ``estimate`` = g (negative: lower
+        outcome on the arm), ``se`` = large-sample SE (Hedges & Olkin), ``ci_low`` /
         ``ci_high`` = exact interval from the noncentral t distribution, ``p_value`` =
         pooled two-sample t-test, ``n`` = subjects in both arms, ``scale="hedges g"``.
-        ``attrs``: ``n_excluded``, ``exclusion_reasons``.
+        ``diagnostics``: one ``excluded`` row per reason (subjects with a missing outcome
+        or arm).
 
     Notes
     -----
@@ -245,15 +295,12 @@ def hedges_g(
     >>> data = pd.DataFrame({"arm": ["isotretinoin"] * 5 + ["comparator"] * 5,
     ...                      "change": [-12, -15, -9, -14, -10, -6, -3, -8, -5, -7]})
     >>> fit = hedges_g(data, outcome="change", arm="arm")
-    >>> round(float(fit["estimate"].iloc[0]), 3)
-    -2.478
+    >>> round(float(fit.estimates["estimate"].iloc[0]), 3), fit.n_excluded
+    (-2.478, 0)
     """
     require_columns(data, outcome=outcome, arm=arm)
     ci_level = check_ci_level(ci_level)
-    used = data[[outcome, arm]]
-    complete = used.notna().all(axis=1)
-    reasons = {f"{c} missing": int(used[c].isna().sum()) for c in used if used[c].isna().any()}
-    frame = used.loc[complete]
+    frame, reasons = complete_rows(data[[outcome, arm]], [outcome, arm])
     reference, treated = resolve_arms(frame[arm], reference)
     base = frame.loc[frame[arm] == reference, outcome].to_numpy(float)
     rows = []
@@ -280,10 +327,9 @@ def hedges_g(
                 "ci_level": ci_level,
                 "p_value": 2 * scipy_stats.t.sf(abs(d / scale), df),
                 "n": n1 + n0,
-                "method": "Hedges' g (exact J, noncentral t CI)",
+                "method": _HEDGES,
                 "scale": "hedges g",
             }
         )
-    out = estimate_frame(rows)
-    out.attrs.update(n_excluded=int((~complete).sum()), exclusion_reasons=reasons)
-    return out
+    diagnostics = diagnostics_frame(exclusion_rows(reasons), outcome=outcome, method=_HEDGES)
+    return Result(estimate_frame(rows), diagnostics)

@@ -9,6 +9,9 @@ is ``logit P(Y ≤ j) = θ_j − xᵀβ``.
 
 Cut-points are reported on that R scale (``θ_j``, increasing), converted from statsmodels'
 ``OrderedModel`` parameterisation (first cut, then log increments).
+
+:func:`ordinal_model` and :func:`brant_test` return a :class:`~acne_outcomes.stats.tidy.Result`;
+the Brant test of proportional odds is part of the cross-sectional model's diagnostics.
 """
 
 from __future__ import annotations
@@ -25,19 +28,26 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
 from acne_outcomes.derive import as_grade
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.stats.tidy import (
+    Result,
+    complete_rows,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
+
+_BRANT = "Brant Wald test of proportional odds"
+_ALL_COVARIATES = "all covariates"
 
 
 def _ordinal_frame(data, outcome, columns):
-    used = data[[outcome, *columns]]
-    complete = used.notna().all(axis=1)
-    reasons = {f"{c} missing": int(used[c].isna().sum()) for c in used if used[c].isna().any()}
-    frame = used.loc[complete].copy()
+    frame, reasons = complete_rows(data[[outcome, *columns]], [outcome, *columns])
+    frame = frame.copy()
     frame[outcome] = as_grade(frame[outcome])
-    return frame, {"n_excluded": int((~complete).sum()), "exclusion_reasons": reasons}
+    return frame, reasons
 
 
-def brant_test(grades: np.ndarray, exog: np.ndarray, names: list[str]) -> dict:
+def brant_test(grades: np.ndarray, exog: np.ndarray, names: list[str]) -> Result:
     """Brant (1990) Wald test of the proportional-odds assumption.
 
     Fits one binary logit per cut (``Y > j``) with the same covariates and tests that the
@@ -54,9 +64,15 @@ def brant_test(grades: np.ndarray, exog: np.ndarray, names: list[str]) -> dict:
 
     Returns
     -------
-    dict
-        ``statistic``, ``df``, ``p_value`` (omnibus, ``(J − 2) p`` degrees of freedom) and
-        ``by_covariate``: name → (statistic, df, p_value) with ``J − 2`` degrees of freedom.
+    Result
+        ``estimates``: one row per test (``scale="chi-square"``, ``estimate`` = the Wald
+        statistic, ``p_value`` its upper χ² tail, ``n`` = observations, degrees of freedom in
+        ``method``): first the omnibus test (``contrast="all covariates"``, ``(J − 2) p``
+        degrees of freedom), then one per covariate (``contrast`` = its name, ``J − 2``
+        degrees of freedom). ``diagnostics``: ``brant_statistic``, ``brant_df`` and
+        ``brant_p_value`` of the omnibus test (``detail="all covariates"``), and
+        ``brant_statistic_by_covariate``, ``brant_df_by_covariate`` and
+        ``brant_p_value_by_covariate`` once per covariate (``detail`` = its name).
 
     Notes
     -----
@@ -76,9 +92,37 @@ def brant_test(grades: np.ndarray, exog: np.ndarray, names: list[str]) -> dict:
     >>> x = rng.normal(size=(300, 1))
     >>> grades = np.digitize(x[:, 0] + rng.logistic(size=300), [-1, 0, 1])
     >>> result = brant_test(grades, x, ["x"])
-    >>> result["df"], bool(0 <= result["p_value"] <= 1)
+    >>> result.diagnostic("brant_df"), bool(0 <= result.diagnostic("brant_p_value") <= 1)
     (2, True)
+    >>> result.estimates["contrast"].tolist()
+    ['all covariates', 'x']
     """
+    omnibus, by_covariate = _brant_statistics(grades, exog, names)
+    estimates = estimate_frame(
+        {"contrast": label, "estimate": statistic, "p_value": p_value, "n": len(grades),
+         "method": f"{_BRANT} ({df} df)", "scale": "chi-square"}
+        for label, (statistic, df, p_value) in [(_ALL_COVARIATES, omnibus), *by_covariate.items()]
+    )  # fmt: skip
+    diagnostics = diagnostics_frame(_brant_rows(omnibus, by_covariate), method=_BRANT)
+    return Result(estimates, diagnostics)
+
+
+def _brant_rows(omnibus, by_covariate) -> list[dict]:
+    """Diagnostic rows of the Brant test (names as documented in :func:`brant_test`)."""
+    rows = [
+        {"diagnostic": f"brant_{name}", "value": value, "detail": _ALL_COVARIATES}
+        for name, value in zip(("statistic", "df", "p_value"), omnibus, strict=True)
+    ]
+    for covariate, values in by_covariate.items():
+        rows.extend(
+            {"diagnostic": f"brant_{name}_by_covariate", "value": value, "detail": covariate}
+            for name, value in zip(("statistic", "df", "p_value"), values, strict=True)
+        )
+    return rows
+
+
+def _brant_statistics(grades, exog, names):
+    """``((statistic, df, p_value), {name: (statistic, df, p_value)})`` of the Brant test."""
     design = np.column_stack([np.ones(len(grades)), exog])
     cuts = np.unique(grades)[:-1]
     fitted, coefs, informations = [], [], []
@@ -109,11 +153,11 @@ def brant_test(grades: np.ndarray, exog: np.ndarray, names: list[str]) -> dict:
         statistic = float(difference @ np.linalg.solve(d @ covariance @ d.T, difference))
         return statistic, len(rows), float(scipy_stats.chi2.sf(statistic, len(rows)))
 
-    statistic, df, p_value = wald(np.arange(contrast.shape[0]))
+    omnibus = wald(np.arange(contrast.shape[0]))
     by_covariate = {
         name: wald(np.arange(index, contrast.shape[0], p)) for index, name in enumerate(names)
     }
-    return {"statistic": statistic, "df": df, "p_value": p_value, "by_covariate": by_covariate}
+    return omnibus, by_covariate
 
 
 def _cut_points(fit, n_exog):
@@ -143,7 +187,7 @@ def ordinal_model(
     visit: str | None = None,
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """Proportional-odds (cumulative logit) odds ratio between arms.
 
     Without ``subject``/``visit``: one row per subject, maximum likelihood
@@ -168,16 +212,21 @@ def ordinal_model(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame. Rows with ``scale="odds ratio"``: cumulative odds ratio of a
-        higher grade, arm / reference (> 1: towards higher/worse grades), SE of its log, Wald
-        CI and p-value; cross-sectional: one row per non-reference arm; longitudinal: one
-        per arm and visit plus one averaged over visits (geometric mean, ``visit`` missing).
+    Result
+        ``estimates``: rows with ``scale="odds ratio"``: cumulative odds ratio of a higher
+        grade, arm / reference (> 1: towards higher/worse grades), SE of its log, Wald CI
+        and p-value; cross-sectional: one row per non-reference arm; longitudinal: one per
+        arm and visit plus one averaged over visits (geometric mean, ``visit`` missing).
         Cross-sectional fits add rows ``scale="cut-point (logit)"`` with ``contrast`` =
         ``"j|k"`` (R's names): ``θ_j`` on the ``clm``/``polr`` scale with delta-method SEs
-        (no p-value). ``attrs``: ``proportional_odds_test`` (Brant test dict, see
-        :func:`brant_test`; cross-sectional only), ``converged``, ``n_excluded``,
-        ``exclusion_reasons``; longitudinal: ``cut_points`` (θ_j per cut).
+        (no p-value). ``diagnostics``: ``converged`` (longitudinal: ``detail`` holds the
+        warnings), one ``excluded`` row per reason, and
+        cross-sectional: the Brant test of proportional odds, ``brant_statistic``,
+        ``brant_df``, ``brant_p_value`` (omnibus) and ``brant_statistic_by_covariate``,
+        ``brant_df_by_covariate``, ``brant_p_value_by_covariate`` (``detail`` = the
+        covariate: each non-reference arm, the baseline), see :func:`brant_test`;
+        longitudinal: one ``cut_point`` row per cut (``value`` = ``θ_j`` on the
+        ``clm`` scale, ``detail`` = ``"j|k"``).
 
     Notes
     -----
@@ -200,9 +249,11 @@ def ordinal_model(
     >>> latent = data["baseline_grade"] - 0.8 * (data["arm"] == "isotretinoin")
     >>> data["scar_grade"] = np.digitize(latent + rng.logistic(size=300), [0, 1.5, 3])
     >>> fit = ordinal_model(data, outcome="scar_grade", arm="arm", baseline="baseline_grade")
-    >>> fit["contrast"].tolist()
+    >>> fit.estimates["contrast"].tolist()
     ['isotretinoin / comparator', '0|1', '1|2', '2|3']
-    >>> bool(fit["estimate"].iloc[0] < 1)
+    >>> bool(fit.estimates["estimate"].iloc[0] < 1), fit.diagnostic("converged")
+    (True, True)
+    >>> bool(0 <= fit.diagnostic("brant_p_value") <= 1)
     True
     """
     require_columns(data, outcome=outcome, arm=arm, baseline=baseline, subject=subject, visit=visit)
@@ -210,20 +261,24 @@ def ordinal_model(
     if (subject is None) != (visit is None):
         raise ValueError("give both subject= and visit= (longitudinal) or neither")
     keys = [c for c in (subject, visit, baseline) if c is not None]
-    frame, attrs = _ordinal_frame(data, outcome, [arm, *keys])
+    frame, reasons = _ordinal_frame(data, outcome, [arm, *keys])
     reference, treated = resolve_arms(frame[arm], reference)
     if frame[outcome].nunique() < 3:
         raise ValueError(f"outcome={outcome!r} needs at least three observed grades")
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     if subject is None:
-        out, extra = _cross_sectional(frame, outcome, arm, baseline, reference, treated, z)
+        rows, diagnostics, method = _cross_sectional(
+            frame, outcome, arm, baseline, reference, treated, z
+        )
     else:
-        out, extra = _longitudinal(
+        rows, diagnostics, method = _longitudinal(
             frame, outcome, arm, baseline, subject, visit, reference, treated, z
         )
-    out = estimate_frame({"outcome": outcome, "ci_level": ci_level, **row} for row in out)
-    out.attrs.update(attrs, **extra)
-    return out
+    estimates = estimate_frame({"outcome": outcome, "ci_level": ci_level, **row} for row in rows)
+    diagnostics = diagnostics_frame(
+        [*diagnostics, *exclusion_rows(reasons)], outcome=outcome, method=method
+    )
+    return Result(estimates, diagnostics)
 
 
 def _wald_row(label, log_or, se, z, n, method, visit=pd.NA):
@@ -278,7 +333,11 @@ def _cross_sectional(frame, outcome, arm, baseline, reference, treated, z):
             }
         )
     names = [str(level) for level in treated] + ([baseline] if baseline else [])
-    return rows, {"proportional_odds_test": brant_test(grades, exog, names), "converged": converged}
+    diagnostics = [
+        {"diagnostic": "converged", "value": converged},
+        *_brant_rows(*_brant_statistics(grades, exog, names)),
+    ]
+    return rows, diagnostics, method
 
 
 def _longitudinal(frame, outcome, arm, baseline, subject, visit, reference, treated, z):
@@ -299,8 +358,8 @@ def _longitudinal(frame, outcome, arm, baseline, subject, visit, reference, trea
         warnings.simplefilter("always")
         fit = model.fit()
     converged = fit is not None and bool(fit.converged) and not caught
+    messages = "; ".join(str(w.message) for w in caught)
     if not converged:
-        messages = "; ".join(str(w.message) for w in caught)
         warnings.warn(
             f"ordinal GEE did not converge cleanly: {messages}", ConvergenceWarning, stacklevel=3
         )
@@ -336,4 +395,10 @@ def _longitudinal(frame, outcome, arm, baseline, subject, visit, reference, trea
                 method,
             )
         )
-    return rows, {"converged": converged, "cut_points": (-params[:n_cuts]).tolist()}
+    levels = np.unique(frame[outcome].to_numpy(float))
+    diagnostics = [{"diagnostic": "converged", "value": converged, "detail": messages}] + [
+        {"diagnostic": "cut_point", "value": float(-params[j]),
+         "detail": f"{levels[j]:g}|{levels[j + 1]:g}"}
+        for j in range(n_cuts)
+    ]  # fmt: skip
+    return rows, diagnostics, method

@@ -8,7 +8,9 @@
 * :func:`worst_grade_table` — subjects by their worst severity grade (0 = no event).
 
 Subjects come from the ``subjects`` table (the denominator: every randomised subject, with
-or without events); events whose subject is not in ``subjects`` raise ``ValueError``.
+or without events); events whose subject is not in ``subjects`` raise ``ValueError``. Each
+returns a :class:`~acne_outcomes.stats.tidy.Result`: the tabulations carry their count table
+as ``estimates``, and what was left out is counted in ``diagnostics``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ from scipy import stats as scipy_stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.stats.tidy import (
+    Result,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
 
 ANY_EVENT = "any adverse event"
 DAYS_PER_YEAR = 365.25
+_ADVERSE_EVENTS = "adverse events"
 
 
 def _subjects_with_events(adverse_events, subjects, *, subject, arm, term):
@@ -39,18 +47,34 @@ def _subjects_with_events(adverse_events, subjects, *, subject, arm, term):
     return pd.concat([everything, events], ignore_index=True)
 
 
+def _event_counts(adverse_events, subjects, *, subject, arm, term) -> list[dict]:
+    """Diagnostic rows shared by :func:`ae_table` and :func:`ae_incidence`."""
+    no_arm = subjects[arm].isna()
+    no_term = int(adverse_events[term].isna().sum())
+    return [
+        {"diagnostic": "n_subjects", "value": int(subjects.loc[~no_arm, subject].nunique())},
+        {"diagnostic": "n_events", "value": len(adverse_events)},
+        {"diagnostic": "n_events_without_term", "value": no_term,
+         "detail": f"counted under {ANY_EVENT!r} only"},
+        *exclusion_rows({f"{arm} missing (subjects)": int(subjects.loc[no_arm, subject].nunique())}),
+    ]  # fmt: skip
+
+
 def ae_table(
     adverse_events: pd.DataFrame, subjects: pd.DataFrame, *, subject: str, arm: str, term: str
-) -> pd.DataFrame:
+) -> Result:
     """Adverse-event counts by term and arm, with a first row group for any event.
 
     Returns
     -------
-    DataFrame
-        Columns ``term``, ``arm``, ``n_subjects`` (arm denominator), ``n_with_event``
-        (subjects with ≥ 1 event of the term), ``percent`` (100 · n_with_event /
-        n_subjects) and ``n_events`` (all events, repeats included). Every term × arm
-        combination appears, zeros included.
+    Result
+        ``estimates``: the count table, columns ``term``, ``arm``, ``n_subjects`` (arm
+        denominator), ``n_with_event`` (subjects with ≥ 1 event of the term), ``percent``
+        (100 · n_with_event / n_subjects) and ``n_events`` (all events, repeats included).
+        Every term × arm combination appears, zeros included. ``diagnostics`` (``outcome``
+        = "adverse events"): ``n_subjects`` (subjects in the denominators), ``n_events``
+        (event rows), ``n_events_without_term`` (events with a missing term, counted under
+        "any adverse event" only) and an ``excluded`` row for subjects without an arm.
 
     Examples
     --------
@@ -58,8 +82,11 @@ def ae_table(
     ...                          "arm": ["isotretinoin", "isotretinoin", "comparator", "comparator"]})
     >>> events = pd.DataFrame({"subject_id": [1, 1, 3], "term": ["cheilitis", "cheilitis",
     ...                                                           "headache"]})
-    >>> ae_table(events, subjects, subject="subject_id", arm="arm", term="term").values.tolist()[:2]
+    >>> counts = ae_table(events, subjects, subject="subject_id", arm="arm", term="term")
+    >>> counts.estimates.values.tolist()[:2]
     [['any adverse event', 'comparator', 2, 1, 50.0, 1], ['any adverse event', 'isotretinoin', 2, 1, 50.0, 2]]
+    >>> counts.diagnostic("n_events")
+    3
     """
     events = _subjects_with_events(adverse_events, subjects, subject=subject, arm=arm, term=term)
     denominators = subjects.groupby(arm, observed=True)[subject].nunique()
@@ -71,7 +98,13 @@ def ae_table(
     table = table.reindex(grid, fill_value=0).reset_index()
     table.insert(2, "n_subjects", table["arm"].map(denominators).to_numpy())
     table.insert(4, "percent", 100.0 * table["n_with_event"] / table["n_subjects"])
-    return table[["term", "arm", "n_subjects", "n_with_event", "percent", "n_events"]]
+    diagnostics = diagnostics_frame(
+        _event_counts(adverse_events, subjects, subject=subject, arm=arm, term=term),
+        outcome=_ADVERSE_EVENTS,
+        method="adverse-event counts",
+    )
+    columns = ["term", "arm", "n_subjects", "n_with_event", "percent", "n_events"]
+    return Result(table[columns], diagnostics)
 
 
 def ae_incidence(
@@ -84,7 +117,7 @@ def ae_incidence(
     exposure_days: str | None = None,
     reference: object | None = None,
     ci_level: float = 0.95,
-) -> pd.DataFrame:
+) -> Result:
     """Incidence of adverse events by term and arm, with risk differences and rates.
 
     Parameters
@@ -103,12 +136,14 @@ def ae_incidence(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame, ``outcome`` = the term (``"any adverse event"`` first). Per arm:
+    Result
+        ``estimates``: ``outcome`` = the term (``"any adverse event"`` first). Per arm:
         ``scale="proportion"`` (subjects with ≥ 1 event / subjects, Wilson CI, ``n`` = arm
         size) and, with exposure, ``scale="incidence rate per 100 person-years"``
         (exact Poisson CI). Per non-reference arm: ``scale="risk difference"`` (arm −
         reference, Newcombe hybrid score CI, Pearson χ² p-value without correction).
+        ``diagnostics``: as :func:`ae_table`, and with exposure one ``person_years`` row per
+        arm (``detail`` = the arm).
 
     Notes
     -----
@@ -124,12 +159,16 @@ def ae_incidence(
     >>> events = pd.DataFrame({"subject_id": [0, 1, 3], "term": ["cheilitis"] * 3})
     >>> fit = ae_incidence(events, subjects, subject="subject_id", arm="arm", term="term",
     ...                    exposure_days="exposure")
-    >>> fit.loc[fit["scale"] == "risk difference", ["outcome", "estimate"]].round(3).values.tolist()
+    >>> rows = fit.estimates
+    >>> rows.loc[rows["scale"] == "risk difference", ["outcome", "estimate"]].round(3).values.tolist()
     [['any adverse event', 0.333], ['cheilitis', 0.333]]
+    >>> round(fit.diagnostic("person_years", detail="isotretinoin"), 2)
+    1.23
     """
     ci_level = check_ci_level(ci_level)
     require_columns(subjects, exposure_days=exposure_days)
-    table = ae_table(adverse_events, subjects, subject=subject, arm=arm, term=term)
+    counts = ae_table(adverse_events, subjects, subject=subject, arm=arm, term=term)
+    table = counts.estimates
     reference, treated = resolve_arms(subjects[arm], reference)
     exposure = None
     if exposure_days is not None:
@@ -157,7 +196,17 @@ def ae_incidence(
                 rows.append(_rate_row(name, level, x, float(exposure[level]), n, ci_level))
         for level in treated:
             rows.append(_difference_row(name, block, level, reference, ci_level))
-    return estimate_frame({"visit": pd.NA, "ci_level": ci_level, **row} for row in rows)
+    years = [] if exposure is None else [
+        {"diagnostic": "person_years", "value": float(exposure[level]), "detail": str(level)}
+        for level in [reference, *treated]
+    ]  # fmt: skip
+    diagnostics = pd.concat(
+        [counts.diagnostics, diagnostics_frame(years, outcome=_ADVERSE_EVENTS,
+                                               method="exposure-adjusted incidence")],
+        ignore_index=True,
+    )  # fmt: skip
+    estimates = estimate_frame({"visit": pd.NA, "ci_level": ci_level, **row} for row in rows)
+    return Result(estimates, diagnostics)
 
 
 def _rate_row(name, level, events, person_years, n, ci_level):
@@ -223,7 +272,7 @@ def lab_shift_table(
     arm: str | None = None,
     baseline_visit: object = 0,
     multiples: tuple[float, ...] = (1.0,),
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Result:
     """Shift table: baseline category vs worst post-baseline category relative to the ULN.
 
     Parameters
@@ -241,11 +290,14 @@ def lab_shift_table(
 
     Returns
     -------
-    (DataFrame, DataFrame)
-        The shift table, one row per test × arm × baseline category × worst category
-        (all combinations, zeros included), with ``n_subjects``; and the exclusions, one row
-        per subject × test with a ``reason`` (no ULN, i.e. a qualitative test such as
-        pregnancy; no baseline value; no post-baseline value).
+    Result
+        ``estimates``: the shift table, one row per test × arm × baseline category × worst
+        category (all combinations, zeros included), with ``n_subjects``. ``diagnostics``:
+        ``n_subjects`` per test (``outcome`` = the test; subjects in the table) and one
+        ``excluded`` row per test and reason (``outcome`` = the test, ``value`` = subjects
+        left out): ``"no ULN or no value (qualitative test)"`` (e.g. pregnancy), ``"no
+        baseline value"``, ``"no post-baseline value"``. ``Result.exclusions()`` sums them
+        over tests.
 
     Notes
     -----
@@ -256,11 +308,14 @@ def lab_shift_table(
     --------
     >>> labs = pd.DataFrame({"subject_id": [1, 1, 1, 2, 2], "month": [0, 1, 3, 0, 1],
     ...     "test": "alt", "value": [30, 70, 150, 20, 25], "uln": 40.0})
-    >>> table, excluded = lab_shift_table(labs, subject="subject_id", visit="month",
+    >>> shifts = lab_shift_table(labs, subject="subject_id", visit="month",
     ...     test="test", value="value", upper_limit="uln", multiples=(1, 3))
+    >>> table = shifts.estimates
     >>> table.loc[table["n_subjects"] > 0, ["baseline", "worst_post_baseline",
     ...                                      "n_subjects"]].values.tolist()
     [['<= 1 x ULN', '<= 1 x ULN', 1], ['<= 1 x ULN', '> 3 x ULN', 1]]
+    >>> shifts.diagnostic("n_subjects", outcome="alt"), shifts.n_excluded
+    (2, 0)
     """
     require_columns(
         labs, subject=subject, visit=visit, test=test, value=value, upper_limit=upper_limit, arm=arm
@@ -283,6 +338,17 @@ def lab_shift_table(
     reasons[(reasons == "") & ~everyone.isin(baseline.index)] = "no baseline value"
     reasons[(reasons == "") & ~everyone.isin(worst.index)] = "no post-baseline value"
     excluded = reasons[reasons != ""].rename("reason").reset_index()
+    analysed = both.reset_index().groupby(test, observed=True)[subject].nunique()
+    rows = [
+        {"outcome": str(name), "diagnostic": "n_subjects", "value": int(analysed.get(name, 0))}
+        for name in sorted(labs[test].dropna().unique())
+    ]
+    by_reason = excluded.groupby([test, "reason"], observed=True).size()
+    rows += [
+        {**row, "outcome": str(name)}
+        for (name, reason), count in by_reason.items()
+        for row in exclusion_rows({reason: count})
+    ]
     groups = [test] + ([arm] if arm else [])
     grid_levels = [sorted(labs[name].dropna().unique()) for name in groups] + [labels, labels]
     grid = pd.MultiIndex.from_product(
@@ -296,7 +362,7 @@ def lab_shift_table(
     )
     table = counts.reindex(grid, fill_value=0).rename("n_subjects").reset_index()
     table = table.astype({"baseline": "string", "worst_post_baseline": "string"})
-    return table, excluded.astype({"reason": "string"})
+    return Result(table, diagnostics_frame(rows, method="lab shift table (ULN categories)"))
 
 
 def worst_grade_table(
@@ -307,23 +373,28 @@ def worst_grade_table(
     arm: str,
     grade: str,
     max_grade: int = 5,
-) -> pd.DataFrame:
+) -> Result:
     """Subjects by their worst adverse-event severity grade, per arm.
 
     Returns
     -------
-    DataFrame
-        One row per arm × worst grade ``0..max_grade`` (0 = no adverse event) with
-        ``n_subjects`` and ``percent`` of the arm. Each subject is counted once.
+    Result
+        ``estimates``: one row per arm × worst grade ``0..max_grade`` (0 = no adverse event)
+        with ``n_subjects`` and ``percent`` of the arm. Each subject is counted once.
+        ``diagnostics`` (``outcome`` = the grade column): ``n_subjects`` and an ``excluded``
+        row for events without a grade (they do not count towards a subject's worst grade).
 
     Examples
     --------
     >>> subjects = pd.DataFrame({"subject_id": [1, 2, 3], "arm": ["a", "a", "b"]})
     >>> events = pd.DataFrame({"subject_id": [1, 1], "severity_grade": [1, 3]})
-    >>> table = worst_grade_table(events, subjects, subject="subject_id", arm="arm",
+    >>> worst = worst_grade_table(events, subjects, subject="subject_id", arm="arm",
     ...                           grade="severity_grade", max_grade=3)
+    >>> table = worst.estimates
     >>> table.loc[table["n_subjects"] > 0].values.tolist()
     [['a', 0, 1, 50.0], ['a', 3, 1, 50.0], ['b', 0, 1, 100.0]]
+    >>> worst.diagnostic("n_subjects")
+    3
     """
     require_columns(adverse_events, subject=subject, grade=grade)
     require_columns(subjects, subject=subject, arm=arm)
@@ -341,4 +412,8 @@ def worst_grade_table(
     table = counts.reindex(grid, fill_value=0).rename("n_subjects").reset_index()
     totals = table.groupby("arm")["n_subjects"].transform("sum")
     table["percent"] = 100.0 * table["n_subjects"] / totals
-    return table
+    rows = [
+        {"diagnostic": "n_subjects", "value": int(len(per_subject))},
+        *exclusion_rows({f"{grade} missing (events)": int(grades.isna().sum())}),
+    ]
+    return Result(table, diagnostics_frame(rows, outcome=grade, method="worst grade per subject"))

@@ -2,7 +2,9 @@
 
 All three use ``statsmodels.duration`` (``SurvfuncRight``, ``survdiff``, ``PHReg``) on one
 row per subject with a time and an event indicator, e.g. the ``data`` of
-:func:`acne_outcomes.derive.time_to_clearance` merged with the arm.
+:func:`acne_outcomes.derive.time_to_clearance` merged with the arm. Each returns a
+:class:`~acne_outcomes.stats.tidy.Result`; rows with a missing value are dropped and counted
+as ``excluded`` diagnostics (``"<column> missing"``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.stats.tidy import (
+    Result,
+    complete_rows,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
 
 CONF_TYPES = ("log", "log-log", "plain")
 TIES = ("efron", "breslow")
@@ -25,17 +33,13 @@ _MONOTONE_LOG_HR = 10.0
 
 
 def _survival_frame(data, columns, time, event):
-    used = data[columns]
-    complete = used.notna().all(axis=1)
-    reasons = {f"{c} missing": int(used[c].isna().sum()) for c in used if used[c].isna().any()}
-    frame = used.loc[complete]
+    frame, reasons = complete_rows(data[columns], columns)
     if (frame[time] < 0).any():
         raise ValueError(f"time={time!r} must be non-negative")
     status = frame[event].astype("float64")
     if not status.isin([0.0, 1.0]).all():
         raise ValueError(f"event={event!r} must be boolean or 0/1 (1 = event, 0 = censored)")
-    frame = frame.assign(**{event: status.to_numpy()})
-    return frame, {"n_excluded": int((~complete).sum()), "exclusion_reasons": reasons}
+    return frame.assign(**{event: status.to_numpy()}), reasons
 
 
 def _km_interval(surv, se, z, conf_type):
@@ -59,7 +63,7 @@ def kaplan_meier(
     arm: str | None = None,
     ci_level: float = 0.95,
     conf_type: str = "log",
-) -> pd.DataFrame:
+) -> Result:
     """Kaplan–Meier survival (still uncleared / relapse-free) by arm, at every event time.
 
     Parameters
@@ -76,14 +80,14 @@ def kaplan_meier(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame, one row per arm and distinct event time (``visit`` = the time):
+    Result
+        ``estimates``: one row per arm and distinct event time (``visit`` = the time):
         ``estimate`` = S(t), the probability of no event by t; ``se`` = Greenwood SE of S(t);
         ``ci_low``/``ci_high`` = pointwise interval; ``n`` = number at risk just before t;
         ``scale="survival probability"``. Then one row per arm with ``scale="median time"``
         (``visit`` missing; CI by inverting the log-log band, statsmodels ``quantile_ci``;
-        missing when the curve does not reach 0.5). ``attrs``: ``n_excluded``,
-        ``exclusion_reasons``.
+        missing when the curve does not reach 0.5). ``diagnostics``: ``n_events`` (events
+        over all arms) and one ``excluded`` row per reason.
 
     Notes
     -----
@@ -99,13 +103,16 @@ def kaplan_meier(
     >>> data = pd.DataFrame({"day": [30, 60, 60, 90, 120, 150], "cleared": [1, 1, 0, 1, 0, 1],
     ...                      "arm": ["isotretinoin"] * 6})
     >>> curve = kaplan_meier(data, time="day", event="cleared", arm="arm")
-    >>> curve.loc[curve["scale"] == "survival probability", "estimate"].round(3).tolist()
+    >>> rows = curve.estimates
+    >>> rows.loc[rows["scale"] == "survival probability", "estimate"].round(3).tolist()
     [0.833, 0.667, 0.444, 0.0]
+    >>> curve.diagnostic("n_events"), curve.n_excluded
+    (4, 0)
     """
     require_columns(data, time=time, event=event, arm=arm)
     ci_level = check_ci_level(ci_level)
     check_choice("conf_type", conf_type, CONF_TYPES)
-    frame, attrs = _survival_frame(data, [time, event] + ([arm] if arm else []), time, event)
+    frame, reasons = _survival_frame(data, [time, event] + ([arm] if arm else []), time, event)
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     groups = [("all", frame)] if arm is None else list(frame.groupby(arm, observed=True))
     rows, medians = [], []
@@ -143,21 +150,26 @@ def kaplan_meier(
             }
         )
     out = estimate_frame({"outcome": event, "ci_level": ci_level, **row} for row in rows + medians)
-    out.attrs.update(attrs)
-    return out
+    diagnostics = diagnostics_frame(
+        [{"diagnostic": "n_events", "value": int(frame[event].sum())}, *exclusion_rows(reasons)],
+        outcome=event,
+        method=f"Kaplan-Meier (Greenwood SE, {conf_type} CI)",
+    )
+    return Result(out, diagnostics)
 
 
 def log_rank(
     data: pd.DataFrame, *, time: str, event: str, arm: str, strata: str | None = None
-) -> pd.DataFrame:
+) -> Result:
     """Log-rank test of equal survival across arms (optionally stratified).
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame with one row: ``estimate`` = the log-rank χ² statistic
-        (``arm`` levels − 1 degrees of freedom, in ``method``), ``p_value`` its upper tail,
-        ``n`` = subjects, ``scale="chi-square"``; interval columns are missing.
+    Result
+        ``estimates``: one row, ``estimate`` = the log-rank χ² statistic (``arm`` levels − 1
+        degrees of freedom, in ``method``), ``p_value`` its upper tail, ``n`` = subjects,
+        ``scale="chi-square"``; interval columns are missing. ``diagnostics``: ``df``
+        (degrees of freedom of the χ²), ``n_events`` and one ``excluded`` row per reason.
 
     Notes
     -----
@@ -168,12 +180,13 @@ def log_rank(
     --------
     >>> data = pd.DataFrame({"day": [30, 60, 90, 120, 45, 150, 180, 200],
     ...                      "cleared": [1, 1, 1, 0, 1, 0, 1, 0], "arm": ["a"] * 4 + ["b"] * 4})
-    >>> round(float(log_rank(data, time="day", event="cleared", arm="arm")["p_value"][0]), 3)
-    0.238
+    >>> test = log_rank(data, time="day", event="cleared", arm="arm")
+    >>> round(float(test.estimates["p_value"][0]), 3), test.diagnostic("df")
+    (0.238, 1)
     """
     require_columns(data, time=time, event=event, arm=arm, strata=strata)
     columns = [time, event, arm] + ([strata] if strata else [])
-    frame, attrs = _survival_frame(data, columns, time, event)
+    frame, reasons = _survival_frame(data, columns, time, event)
     resolve_arms(frame[arm], None)
     statistic, p_value = survdiff(
         frame[time].to_numpy(float),
@@ -182,6 +195,7 @@ def log_rank(
         strata=None if strata is None else frame[strata].to_numpy(),
     )
     df = frame[arm].nunique() - 1
+    method = f"log-rank ({df} df)" + (f", stratified by {strata}" if strata else "")
     out = estimate_frame(
         [
             {
@@ -191,13 +205,21 @@ def log_rank(
                 "estimate": statistic,
                 "p_value": p_value,
                 "n": len(frame),
-                "method": f"log-rank ({df} df)" + (f", stratified by {strata}" if strata else ""),
+                "method": method,
                 "scale": "chi-square",
             }
         ]
     )
-    out.attrs.update(attrs)
-    return out
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "df", "value": int(df)},
+            {"diagnostic": "n_events", "value": int(frame[event].sum())},
+            *exclusion_rows(reasons),
+        ],
+        outcome=event,
+        method=method,
+    )
+    return Result(out, diagnostics)
 
 
 def cox_model(
@@ -211,7 +233,7 @@ def cox_model(
     reference: object | None = None,
     ci_level: float = 0.95,
     ties: str = "efron",
-) -> pd.DataFrame:
+) -> Result:
     """Hazard ratio between arms from a Cox proportional-hazards model.
 
     Parameters
@@ -232,13 +254,14 @@ def cox_model(
 
     Returns
     -------
-    DataFrame
-        Tidy estimate frame, one row per non-reference arm: ``estimate`` = hazard ratio
+    Result
+        ``estimates``: one row per non-reference arm, ``estimate`` = hazard ratio
         arm / reference (> 1: the event — clearance or relapse — happens sooner on the arm),
         ``se`` = model-based SE of the log HR, Wald CI and p-value, ``n`` = subjects
-        (events in ``method``). ``attrs``: ``converged`` (finite SEs and partial-likelihood
-        score below 1e-3 at the solution), ``monotone_likelihood`` (some ``|log HR| > 10``,
-        e.g. no events in one arm), ``n_events``, ``n_excluded``, ``exclusion_reasons``.
+        (events in ``method``). ``diagnostics``: ``converged`` (finite SEs and
+        partial-likelihood score below 1e-3 at the solution), ``monotone_likelihood`` (some
+        ``|log HR| > 10``, e.g. no events in one arm), ``n_events`` and one ``excluded`` row
+        per reason.
 
     Notes
     -----
@@ -257,8 +280,10 @@ def cox_model(
     >>> data["day"] = np.ceil(rng.exponential(1 / rate))
     >>> data["cleared"] = 1
     >>> fit = cox_model(data, time="day", event="cleared", arm="arm")
-    >>> fit["scale"].iloc[0], bool(1.3 < fit["estimate"].iloc[0] < 3)
+    >>> fit.estimates["scale"].iloc[0], bool(1.3 < fit.estimates["estimate"].iloc[0] < 3)
     ('hazard ratio', True)
+    >>> fit.diagnostic("converged"), fit.diagnostic("n_events")
+    (True, 200)
     """
     covariates = list(covariates or [])
     require_columns(data, time=time, event=event, arm=arm, strata=strata)
@@ -267,7 +292,7 @@ def cox_model(
     check_choice("ties", ties, TIES)
     ci_level = check_ci_level(ci_level)
     columns = [time, event, arm, *covariates] + ([strata] if strata else [])
-    frame, attrs = _survival_frame(data, columns, time, event)
+    frame, reasons = _survival_frame(data, columns, time, event)
     reference, treated = resolve_arms(frame[arm], reference)
     exog = np.column_stack(
         [(frame[arm] == level).to_numpy(float) for level in treated]
@@ -300,6 +325,11 @@ def cox_model(
         )
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     n_events = int(frame[event].sum())
+    method = (
+        f"Cox PH ({ties} ties, {n_events} events)"
+        + (f", adjusted for {', '.join(covariates)}" if covariates else "")
+        + (f", stratified by {strata}" if strata else "")
+    )
     rows = []
     for index, level in enumerate(treated):
         log_hr, se = float(params[index]), float(bse[index])
@@ -317,12 +347,18 @@ def cox_model(
                 "ci_level": ci_level,
                 "p_value": 2 * scipy_stats.norm.sf(abs(log_hr) / se),
                 "n": len(frame),
-                "method": f"Cox PH ({ties} ties, {n_events} events)"
-                + (f", adjusted for {', '.join(covariates)}" if covariates else "")
-                + (f", stratified by {strata}" if strata else ""),
+                "method": method,
                 "scale": "hazard ratio",
             }
         )
-    out = estimate_frame(rows)
-    out.attrs.update(attrs, converged=converged, monotone_likelihood=monotone, n_events=n_events)
-    return out
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "converged", "value": converged},
+            {"diagnostic": "monotone_likelihood", "value": monotone},
+            {"diagnostic": "n_events", "value": n_events},
+            *exclusion_rows(reasons),
+        ],
+        outcome=event,
+        method=method,
+    )
+    return Result(estimate_frame(rows), diagnostics)

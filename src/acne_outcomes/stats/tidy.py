@@ -9,7 +9,13 @@ model detail, such as :class:`~acne_outcomes.stats.mmrm.MMRMResult`):
     one row per diagnostic (:data:`DIAGNOSTIC_COLUMNS`): the dispersion of a count model,
     convergence, a boundary fit, quasi-separation, the proportional-odds test, and every
     exclusion with its reason and count. It is a frame, not ``DataFrame.attrs``, so it
-    survives concatenation: :func:`concat_results` joins several results into one.
+    survives concatenation: :func:`concat_results` joins several results into one. Each
+    helper's docstring (Returns) names its diagnostics; a diagnostic that repeats (one per
+    covariate, cut-point or contrast) keeps its name and tells its rows apart by ``detail``.
+
+Excluded rows are counted the same way everywhere (:func:`complete_rows`): each row with a
+missing value is counted once, under the first of the analysed columns it is missing in, so
+``Result.n_excluded`` is the number of rows (or subjects) left out.
 
 The estimate frame has one row per estimate, with the columns of :data:`ESTIMATE_COLUMNS` (DESIGN.md,
 "Statistical conventions"):
@@ -42,6 +48,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 ESTIMATE_COLUMNS = (
@@ -134,10 +141,39 @@ def diagnostics_frame(
             value = value.item()  # numpy scalars as Python scalars
         records.append({"outcome": outcome, "method": method, "detail": "", **row, "value": value})
     frame = pd.DataFrame.from_records(records, columns=list(DIAGNOSTIC_COLUMNS))
+    # each value keeps its own type (an int stays an int beside floats and booleans)
+    frame["value"] = pd.Series([record["value"] for record in records], dtype=object)
     return frame.astype(
         {"outcome": "string", "method": "string", "diagnostic": "string", "value": object,
          "detail": "string"}
     )  # fmt: skip
+
+
+def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, dict]:
+    """The rows of ``data`` without a missing value in ``columns``, and the excluded by reason.
+
+    Each excluded row is counted once, under the first column (in the order given) that it is
+    missing in; the reason reads ``"<column> missing"``. Pass the result to
+    :func:`exclusion_rows`.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"y": [1.0, None, None], "arm": ["a", None, "b"]})
+    >>> frame, reasons = complete_rows(data, ["arm", "y"])
+    >>> len(frame), reasons
+    (1, {'arm missing': 1, 'y missing': 1})
+    """
+    missing = data[list(columns)].isna().to_numpy()
+    first = np.full(len(data), -1)
+    incomplete = missing.any(axis=1)
+    if incomplete.any():
+        first[incomplete] = missing[incomplete].argmax(axis=1)
+    reasons = {
+        f"{name} missing": int(np.sum(first == index))
+        for index, name in enumerate(columns)
+        if np.any(first == index)
+    }
+    return data.loc[first < 0], reasons
 
 
 def exclusion_rows(reasons: Mapping[str, int]) -> list[dict]:
@@ -170,22 +206,37 @@ class Result:
     estimates: pd.DataFrame
     diagnostics: pd.DataFrame
 
-    def diagnostic(self, name: str, *, outcome: str | None = None):
-        """The value of one diagnostic (of ``outcome`` when several outcomes are present).
+    def diagnostic(self, name: str, *, outcome: str | None = None, detail: str | None = None):
+        """The value of one diagnostic.
 
-        Raises ``KeyError`` naming the diagnostics present when there is not exactly one.
+        ``outcome`` picks it when several outcomes are present (e.g. after
+        :func:`concat_results`), ``detail`` when the diagnostic repeats (one row per
+        covariate, cut-point or contrast). Raises ``KeyError`` naming the diagnostics present
+        when there is not exactly one.
         """
         rows = self.diagnostics[self.diagnostics["diagnostic"] == name]
         if outcome is not None:
             rows = rows[rows["outcome"] == outcome]
+        if detail is not None:
+            rows = rows[rows["detail"] == detail]
         if len(rows) != 1:
             present = sorted(set(self.diagnostics["diagnostic"].dropna()))
             raise KeyError(
                 f"{len(rows)} diagnostics named {name!r}"
                 + (f" for outcome {outcome!r}" if outcome is not None else "")
+                + (f" with detail {detail!r}" if detail is not None else "")
                 + f"; present: {present}"
             )
         return rows["value"].iloc[0]
+
+    def equals(self, other: object) -> bool:
+        """Whether ``other`` is a result with equal estimates and diagnostics
+        (:meth:`pandas.DataFrame.equals`; the extra fields of a subclass are not compared)."""
+        return (
+            isinstance(other, Result)
+            and self.estimates.equals(other.estimates)
+            and self.diagnostics.equals(other.diagnostics)
+        )
 
     def exclusions(self) -> dict[str, int]:
         """Excluded rows by reason (summed over outcomes)."""
@@ -203,6 +254,10 @@ class Result:
 
 def concat_results(results: Sequence[Result]) -> Result:
     """Join several results: estimates and diagnostics each concatenated in order.
+
+    The joined result is a plain :class:`Result` (the extra fields of a subclass such as
+    :class:`~acne_outcomes.stats.mmrm.MMRMResult` are not carried over); the ``outcome`` and
+    ``method`` columns of the diagnostics tell the parts apart.
 
     >>> a = Result(estimate_frame([{"outcome": "a"}]), diagnostics_frame(outcome="a"))
     >>> len(concat_results([a, a]).estimates)
