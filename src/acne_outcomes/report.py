@@ -30,6 +30,8 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from acne_outcomes import paths
+from acne_outcomes.io import load_study, save_study
+from acne_outcomes.simulate import simulate_study
 from acne_outcomes.standard.render import write_dictionary
 
 MANIFEST = "manifest.json"
@@ -83,16 +85,12 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
     Real data is validated first (a ``StudyValidationError`` stops the build before anything
     runs). For a scenario, the synthetic study is generated once into ``data/synthetic/``.
     """
-    from acne_outcomes import load_study, save_study
-
     if config.data is not None:
         study = load_study(config.data)
         return Path(config.data), {
             "data": str(config.data),
             "checksums": study.metadata["checksums"],
         }
-    from acne_outcomes.simulate import simulate_study
-
     size = "default" if config.n_subjects is None else str(config.n_subjects)
     folder = Path(config.synthetic_dir) / f"{config.scenario}-n{size}-seed{config.seed}"
     if not (folder / "datapackage.json").exists():
