@@ -45,7 +45,8 @@ def explorer_estimates(study) -> pd.DataFrame:
 
     Examples
     --------
-    >>> table = explorer_estimates(simulate_study("rct", n_subjects=120, seed=1, **lessons.PIH_NULL))
+    >>> from acne_outcomes.appraisal.lessons import PIH_NULL
+    >>> table = explorer_estimates(simulate_study("rct", n_subjects=120, seed=1, **PIH_NULL))
     >>> table["analysis"].tolist(), table["truth"].tolist()
     (['before-after (treated arm only)', 'two-arm ANCOVA'], [0.0, 0.0])
     """
