@@ -96,7 +96,7 @@ def test_cycle_finder_finds_a_cycle():
 LAYERS = [
     ["paths", "checks"],
     ["standard", "standard.render"],
-    ["study"],
+    ["design", "study"],
     ["readers", "validate", "privacy", "importers", "io"],
     ["simulate"],
     ["derive"],

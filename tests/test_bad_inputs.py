@@ -3,6 +3,7 @@ message) and exit code, and the input files are byte-identical afterwards."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,13 @@ def _edit_file(name, transform):
     return change
 
 
+def _declare(design):
+    def change(folder: Path):
+        (folder / "datapackage.json").write_text(json.dumps({"design": design}))
+
+    return change
+
+
 @dataclass
 class Case:
     name: str
@@ -45,8 +53,8 @@ class Case:
 
 
 CASES = [
-    Case("missing column", "missing-column", "visits", None, "comedones",
-         tables_change=lambda t: t.update(visits=t["visits"].drop(columns="comedones"))),
+    Case("missing column", "missing-column", "subjects", None, "site",
+         tables_change=lambda t: t.update(subjects=t["subjects"].drop(columns="site"))),
     Case("extra column", "extra-column", "visits", None, "rater",
          tables_change=lambda t: t["visits"].insert(3, "rater", "R1")),
     Case("wrong type", "type", "subjects", 3, "age", _set("subjects", 1, "age", "twenty")),
@@ -55,8 +63,11 @@ CASES = [
          _set("visits", 3, "inflammatory_lesions", -3)),
     Case("grade out of range", "maximum", "visits", 2, "scar_grade", _set("visits", 0, "scar_grade", 7)),
     Case("unknown category", "enum", "subjects", 2, "fitzpatrick", _set("subjects", 0, "fitzpatrick", "7")),
-    Case("unknown arm", "enum", "subjects", 3, "arm", _set("subjects", 1, "arm", "placebo"),
+    Case("arm not in the declared design", "design-arm", "subjects", 3, "arm",
+         _set("subjects", 1, "arm", "placebo"), file_change=_declare({"arms": ["comparator", "isotretinoin"]}),
          in_message="isotretinoin"),
+    Case("visit off the declared schedule", "design-schedule", "visits", 4, "month",
+         file_change=_declare({"visits": [0, 1, 12]})),
     Case("bad boolean", "type", "adverse_events", 2, "serious", _set("adverse_events", 0, "serious", "maybe")),
     Case("missing required value", "required", "subjects", 4, "site", _set("subjects", 2, "site", "")),
     Case("duplicate visit", "primary-key", "visits", 11, "subject_id, month",
@@ -133,8 +144,10 @@ def test_bad_input_is_reported_and_left_untouched(tmp_path, case, capsys):
 
 def test_every_problem_is_reported_at_once(tmp_path):
     tables = valid_tables()
-    for change in (CASES[2].tables_change, CASES[4].tables_change, CASES[11].tables_change):
-        change(tables)
+    chosen = ("wrong type", "negative count", "orphan subject")
+    for case in CASES:
+        if case.name in chosen:
+            case.tables_change(tables)
     folder = write_tables(tmp_path / "study", tables)
     with pytest.raises(StudyValidationError) as raised:
         load_study(folder)

@@ -32,7 +32,7 @@ def _frictionless_cells(folder):
         ("visits", 2, "comedones", "-4"),
         ("visits", 0, "scar_grade", "9"),
         ("subjects", 1, "age", "twenty"),
-        ("subjects", 2, "arm", "placebo"),
+        ("subjects", 2, "sex", "other"),
         ("labs", 3, "test", ""),
         ("adverse_events", 1, "severity_grade", "0"),
     ],

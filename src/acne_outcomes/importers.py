@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes import standard
+from acne_outcomes.design import visit_unit_of
 from acne_outcomes.readers import RawStudy, StudyReadError, read_csv_text, read_package
 from acne_outcomes.validate import (
     StudyValidationError,
@@ -52,7 +53,7 @@ from acne_outcomes.validate import (
 
 MAPPING_KEYS = (
     "columns", "values", "sheet", "header_row", "delimiter", "encoding",
-    "adsl", "bds", "params", "visits",
+    "adsl", "bds", "params", "visits", "design",
 )  # fmt: skip
 ADSL_DEFAULTS = {
     "subject_id": "USUBJID",
@@ -75,14 +76,30 @@ def read_mapping(mapping) -> dict:
     unknown = set(mapping) - set(MAPPING_KEYS)
     if unknown:
         raise ValueError(f"unknown mapping key(s) {sorted(unknown)}; allowed: {list(MAPPING_KEYS)}")
-    all_fields = {name for table in standard.TABLES for name in standard.field_names(table)}
-    wrong = set(mapping.get("columns", {})) - all_fields
+    wrong = set(mapping.get("columns", {})) - _all_fields()
     if wrong:
         raise ValueError(
             f"mapping names column(s) {sorted(wrong)} that the standard does not have; "
-            f"standard columns: {sorted(all_fields)}"
+            f"standard columns: {sorted(_all_fields())}"
         )
     return mapping
+
+
+def _all_fields() -> set[str]:
+    """Every column name of the standard, the visit column in each unit included."""
+    return {
+        name
+        for table in standard.TABLES
+        for unit in standard.VISIT_UNITS
+        for name in standard.field_names(table, unit)
+    }
+
+
+def _visit_unit(mapping) -> str:
+    design = mapping.get("design") or {}
+    return (
+        design.get("visitUnit", standard.VISIT_UNITS[0]) if isinstance(design, dict) else "months"
+    )
 
 
 def import_tables(path: Path, mapping=None) -> RawStudy:
@@ -139,6 +156,7 @@ def import_tables(path: Path, mapping=None) -> RawStudy:
     return RawStudy(
         tables, table_rows, concat_problems([problems, split_problems]), source=str(path),
         files=[path], scan=[(path.name, raw, rows)],  # the whole file, unmapped columns too
+        design=mapping.get("design"),
     )  # fmt: skip
 
 
@@ -195,7 +213,8 @@ def split_long(raw: pd.DataFrame, rows, mapping, *, labels=None, file_label="the
     """
     renamed, problems = _apply_mapping(raw, mapping, labels or {}, file_label)
     subject_columns = [name for name in standard.field_names("subjects") if name in renamed]
-    visit_columns = [name for name in standard.field_names("visits") if name in renamed]
+    unit = visit_unit_of(renamed) or _visit_unit(mapping)
+    visit_columns = [name for name in standard.field_names("visits", unit) if name in renamed]
     if "subject_id" not in renamed:
         return {}, {}, problems
     rows = np.asarray(rows)
@@ -244,7 +263,7 @@ def _apply_mapping(raw: pd.DataFrame, mapping, labels, file_label):
                 column=name,
             )
         )  # fmt: skip
-    all_fields = {name for table in standard.TABLES for name in standard.field_names(table)}
+    all_fields = _all_fields()
     renames = {source: name for name, source in columns.items() if name not in missing}
     keep = {column: renames.get(column, column) for column in raw.columns}
     keep = {column: name for column, name in keep.items() if name in all_fields}
@@ -283,6 +302,7 @@ def _import_adam(folder: Path, mapping):
     return RawStudy(
         tables, rows, concat_problems([problems, visit_problems]), source=str(folder),
         files=[adsl_path, bds_path], scan=[(adsl_path.name, adsl, adsl_rows), (bds_path.name, bds, bds_rows)],
+        design=mapping.get("design"),
     )  # fmt: skip
 
 
@@ -302,24 +322,23 @@ def _pivot_bds(bds: pd.DataFrame, rows, mapping, file_label):
                 file_label, "mapping", f"PARAMCD values without a mapping (ignored): {unknown}"
             )
         )
+    visit = standard.visit_column(_visit_unit(mapping))
     visit_map = {float(key): value for key, value in mapping.get("visits", {}).items()}
     data = bds[bds["PARAMCD"].isin(list(params))].copy()
-    data["month"] = data["AVISITN"].map(visit_map) if visit_map else data["AVISITN"]
+    data[visit] = data["AVISITN"].map(visit_map) if visit_map else data["AVISITN"]
     data["column"] = data["PARAMCD"].map(params)
     wide = data.pivot_table(
-        index=["USUBJID", "month"], columns="column", values="AVAL", aggfunc="first"
+        index=["USUBJID", visit], columns="column", values="AVAL", aggfunc="first"
     )
     wide = wide.reset_index().rename(columns={"USUBJID": "subject_id"})
     wide.columns.name = None
     if "ADY" in data.columns:
-        days = data.groupby(["USUBJID", "month"])["ADY"].min().rename("study_day").reset_index()
+        days = data.groupby(["USUBJID", visit])["ADY"].min().rename("study_day").reset_index()
         wide = wide.merge(
-            days.rename(columns={"USUBJID": "subject_id"}), on=["subject_id", "month"], how="left"
+            days.rename(columns={"USUBJID": "subject_id"}), on=["subject_id", visit], how="left"
         )
     first_row = (
-        data.assign(_row=np.asarray(rows)[data.index]).groupby(["USUBJID", "month"])["_row"].min()
+        data.assign(_row=np.asarray(rows)[data.index]).groupby(["USUBJID", visit])["_row"].min()
     )
-    visit_rows = first_row.reindex(
-        pd.MultiIndex.from_frame(wide[["subject_id", "month"]])
-    ).to_numpy()
+    visit_rows = first_row.reindex(pd.MultiIndex.from_frame(wide[["subject_id", visit]])).to_numpy()
     return wide, visit_rows, concat_problems(problems)

@@ -23,15 +23,24 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from acne_outcomes import paths, privacy, standard
+from acne_outcomes.design import Design, DesignError, resolve_design, visit_unit_of
 from acne_outcomes.importers import import_tables
 from acne_outcomes.readers import TRUTH_FILE, RawStudy, StudyReadError, file_sha256, read_package
 from acne_outcomes.study import Study, conform, json_default
-from acne_outcomes.validate import StudyValidationError, concat_problems, validate_tables
+from acne_outcomes.validate import (
+    StudyValidationError,
+    check_design,
+    concat_problems,
+    empty_problems,
+    make_problems,
+    validate_tables,
+)
 
 __all__ = ["FORMATS", "StudyReadError", "build_study", "load_study", "save_study"]
 
@@ -80,18 +89,22 @@ def build_study(raw: RawStudy) -> Study:
     ----------
     raw : RawStudy
         A reader's result. ``raw.scan`` lists the ``(label, frame, rows)`` searched for
-        direct identifiers; ``None`` means the tables themselves.
+        direct identifiers; ``None`` means the tables themselves. ``raw.design`` is the design
+        declared, if any.
 
     Returns
     -------
     Study
-        The conformed tables, ``raw.truth``, and ``raw.metadata`` with the provenance
-        ``source``, ``rows_loaded`` and ``checksums`` (SHA-256 of each file read).
+        The conformed tables, the design (declared, completed from the data where it is
+        silent: :func:`acne_outcomes.design.resolve_design`), ``raw.truth``, and
+        ``raw.metadata`` with the provenance ``source``, ``rows_loaded`` and ``checksums``
+        (SHA-256 of each file read).
 
     Raises
     ------
     StudyValidationError
-        With every problem: the reader's, identifiers found, and the standard's rules.
+        With every problem: the reader's, identifiers found, the standard's rules and the
+        design held against the data (:func:`acne_outcomes.validate.check_design`).
     """
     scan = raw.scan
     if scan is None:
@@ -99,8 +112,17 @@ def build_study(raw: RawStudy) -> Study:
     scans = [
         privacy.scan_identifiers(label, frame, frame_rows) for label, frame, frame_rows in scan
     ]
-    problems, parsed = validate_tables(raw.tables, raw.rows, return_parsed=True)
-    problems = concat_problems([raw.problems, *scans, problems])
+    declared, design_problems = _declared_design(raw.design)
+    visits = raw.tables.get("visits", pd.DataFrame())
+    unit = (declared.visit_unit if declared else None) or visit_unit_of(visits) or "months"
+    problems, parsed = validate_tables(raw.tables, raw.rows, visit_unit=unit, return_parsed=True)
+    problems = concat_problems([raw.problems, *scans, design_problems, problems])
+    if len(problems):
+        raise StudyValidationError(problems, source=raw.source)
+    design = resolve_design(
+        replace(declared, visit_unit=unit) if declared else Design(visit_unit=unit), parsed
+    )
+    problems = check_design(design, parsed, raw.rows)
     if len(problems):
         raise StudyValidationError(problems, source=raw.source)
     loaded = dict(raw.metadata or {})
@@ -109,15 +131,20 @@ def build_study(raw: RawStudy) -> Study:
         rows_loaded={name: int(len(frame)) for name, frame in raw.tables.items()},
         checksums={str(Path(file).name): file_sha256(file) for file in raw.files},
     )
-    conformed = {name: conform(name, frame) for name, frame in parsed.items()}
-    return Study(
-        subjects=conformed["subjects"],
-        visits=conformed["visits"],
-        adverse_events=conformed.get("adverse_events", conform("adverse_events", pd.DataFrame())),
-        labs=conformed.get("labs", conform("labs", pd.DataFrame())),
-        metadata=loaded,
-        truth=raw.truth,
-    )
+    conformed = {
+        name: conform(name, parsed.get(name, pd.DataFrame()), design) for name in standard.TABLES
+    }
+    return Study(**conformed, metadata=loaded, truth=raw.truth, design=design)
+
+
+def _declared_design(declared) -> tuple[Design | None, pd.DataFrame]:
+    """The declared design (``None`` if none), or the problem that makes it unreadable."""
+    if declared is None:
+        return None, empty_problems()
+    try:
+        return Design.from_dict(declared), empty_problems()
+    except DesignError as error:
+        return None, make_problems("design", "design", f"the declared design: {error}")
 
 
 # --------------------------------------------------------------------------- saving
@@ -200,9 +227,12 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
 
 def _write_package(study: Study, folder: Path, format: str) -> None:
     descriptor = standard.descriptor()
+    descriptor["design"] = study.design.to_dict()
     metadata = {key: value for key, value in study.metadata.items() if key != "checksums"}
     for resource in descriptor["resources"]:
         name = resource["name"]
+        resource["schema"]["fields"] = standard.fields(name, study.design.visit_unit)
+        resource["schema"]["primaryKey"] = standard.primary_key(name, study.design.visit_unit)
         resource["path"] = f"{name}.{format}"
         resource["format"] = format
         if format == "parquet":

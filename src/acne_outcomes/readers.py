@@ -59,6 +59,9 @@ class RawStudy:
         The truth stored with a synthetic study.
     metadata : dict
         The metadata stored with the study.
+    design : dict, optional
+        The design the study declares (the ``design`` object of ``datapackage.json``, or of a
+        mapping), as read: :func:`acne_outcomes.io.build_study` checks and completes it.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -69,6 +72,7 @@ class RawStudy:
     scan: list[tuple[str, pd.DataFrame, np.ndarray]] | None = None
     truth: dict[str, Any] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    design: Any = None
 
 
 def read_package(folder: Path) -> RawStudy:
@@ -84,7 +88,8 @@ def read_package(folder: Path) -> RawStudy:
     -------
     RawStudy
         The tables found, their row numbers (CSV: line numbers), file-level problems, the
-        files read, and the truth (``truth.json``) and metadata stored with the package.
+        files read, the design declared, and the truth (``truth.json``) and metadata stored
+        with the package.
 
     Raises
     ------
@@ -137,6 +142,7 @@ def read_package(folder: Path) -> RawStudy:
         files=files,
         truth=truth,
         metadata=descriptor.get("acne_outcomes", {}).get("metadata", {}),
+        design=descriptor.get("design"),
     )
 
 

@@ -1,4 +1,4 @@
-"""``Study``: the four tables of the data standard, their metadata and (for synthetic data) the truth."""
+"""``Study``: the four tables of the data standard, the design, metadata and (synthetic) the truth."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes import standard
+from acne_outcomes.design import Design, resolve_design
 
 
-def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+def conform(table: str, frame: pd.DataFrame, design: Design | None = None) -> pd.DataFrame:
     """Return ``frame`` with exactly the standard's columns, in order, with the standard's dtypes.
 
     Optional columns (``optionalColumn`` in the descriptor) that are absent are added as
     missing values. Values are converted, never silently dropped: a value that does not fit
     its dtype raises (``load_study`` validates before conforming, so users see a problem
-    report instead).
+    report instead). With a ``design``, the visit column is named for its unit and ``arm``
+    becomes a categorical of the design's arm labels, the reference first (so every helper's
+    default reference is the design's); without one, months and the labels present, sorted.
 
     Examples
     --------
@@ -29,7 +32,10 @@ def conform(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     >>> str(frame["fitzpatrick"].dtype), str(frame["age"].dtype)
     ('category', 'Int64')
     """
-    dtypes = standard.pandas_dtypes(table)
+    dtypes = standard.pandas_dtypes(table, design.visit_unit if design else "months")
+    if "arm" in dtypes:
+        labels = design.labels if design else sorted(frame["arm"].dropna().astype(str).unique())
+        dtypes["arm"] = pd.CategoricalDtype(labels, ordered=False)
     columns = {}
     for name, dtype in dtypes.items():
         if name in frame.columns:
@@ -45,8 +51,10 @@ def _cast(column: pd.Series, dtype) -> pd.Series:
     if isinstance(dtype, pd.CategoricalDtype):
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.astype(object)
-        if all(isinstance(value, int) for value in dtype.categories):
+        if len(dtype.categories) and all(isinstance(value, int) for value in dtype.categories):
             column = _to_number(column)
+        elif not len(dtype.categories) or isinstance(dtype.categories[0], str):
+            column = column.astype("string").astype(object).where(column.notna(), None)
         return pd.Series(pd.Categorical(column, dtype=dtype))
     if dtype in ("Int64", "float64"):
         return _to_number(column).astype(dtype)
@@ -73,7 +81,11 @@ class Study:
     ----------
     subjects, visits, adverse_events, labs : pandas.DataFrame
         The tables, with exactly the standard's columns and dtypes (ordered categoricals
-        for ordinal scales, nullable ``Int64`` for counts).
+        for ordinal scales, nullable ``Int64`` for counts, ``arm`` a categorical of the
+        design's arms, reference first); a table that was not collected is empty.
+    design : Design
+        The design the study declared, completed from the data where it was silent
+        (:func:`acne_outcomes.design.resolve_design`); given ``None``, it is inferred.
     metadata : dict
         Provenance: ``source`` (where it was loaded from or ``"synthetic"``), scenario,
         seed, parameters, and ``rows_loaded`` per table.
@@ -93,6 +105,11 @@ class Study:
     labs: pd.DataFrame
     metadata: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, Any] | None = None
+    design: Design | None = None
+
+    def __post_init__(self):
+        if self.design is None:
+            self.design = resolve_design(None, self.tables)
 
     @classmethod
     def from_tables(
@@ -104,21 +121,25 @@ class Study:
         *,
         metadata: dict[str, Any] | None = None,
         truth: dict[str, Any] | None = None,
+        design: Design | None = None,
     ) -> Study:
         """Build a ``Study`` from DataFrames, conforming columns and dtypes to the standard.
 
-        Missing ``adverse_events`` or ``labs`` become empty tables. No validation is done
-        here: check the result with ``acne_outcomes.validate.validate_tables(study.tables)``
-        (``load_study`` always validates).
+        Missing ``adverse_events`` or ``labs`` become empty tables (and, unless ``design``
+        says otherwise, not collected). ``design`` may be partial or ``None``: what it leaves
+        out is inferred from the tables. No validation is done here: check the result with
+        ``acne_outcomes.validate.validate_tables(study.tables)`` (``load_study`` always
+        validates).
         """
-        tables = {"subjects": subjects, "visits": visits}
-        tables["adverse_events"] = adverse_events if adverse_events is not None else None
-        tables["labs"] = labs if labs is not None else None
+        given = {"subjects": subjects, "visits": visits, "adverse_events": adverse_events,
+                 "labs": labs}  # fmt: skip
+        present = {name: frame for name, frame in given.items() if frame is not None}
+        design = resolve_design(design, present)
         conformed = {
-            name: conform(name, frame if frame is not None else _empty(name))
-            for name, frame in tables.items()
+            name: conform(name, present.get(name, _empty(name, design.visit_unit)), design)
+            for name in standard.TABLES
         }
-        return cls(**conformed, metadata=dict(metadata or {}), truth=truth)
+        return cls(**conformed, metadata=dict(metadata or {}), truth=truth, design=design)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -131,7 +152,7 @@ class Study:
         return len(self.subjects)
 
     def equals(self, other: Study) -> bool:
-        """Whether two studies have identical tables (values and dtypes), metadata and truth.
+        """Whether two studies have identical tables (values and dtypes), design, metadata and truth.
 
         Provenance recorded at load time (``source``, ``checksums``, ``rows_loaded``) is not compared.
         """
@@ -144,6 +165,7 @@ class Study:
         )
         return (
             same_tables
+            and self.design == other.design
             and _jsonable(_content(self.metadata)) == _jsonable(_content(other.metadata))
             and _jsonable(self.truth) == _jsonable(other.truth)
         )
@@ -161,8 +183,10 @@ def _content(metadata: dict) -> dict:
     return {key: value for key, value in metadata.items() if key not in PROVENANCE_KEYS}
 
 
-def _empty(table: str) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series([], dtype=object) for name in standard.field_names(table)})
+def _empty(table: str, visit_unit: str = "months") -> pd.DataFrame:
+    return pd.DataFrame(
+        {name: pd.Series([], dtype=object) for name in standard.field_names(table, visit_unit)}
+    )
 
 
 def _jsonable(value):

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from acne_outcomes import standard
+from acne_outcomes.design import Design, visit_unit_of
 
 PROBLEM_COLUMNS = ("table", "row", "column", "value", "rule", "message")
 _PROBLEM_DTYPES = {
@@ -182,16 +183,16 @@ def parse_number(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_table(
-    table: str, frame: pd.DataFrame, rows: np.ndarray | None = None
+    table: str, frame: pd.DataFrame, rows: np.ndarray | None = None, visit_unit: str = "months"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Check one table's columns and values against the standard.
+    """Check one table's columns and values against the standard (visit column for the unit).
 
     Returns ``(problems, parsed)``: ``parsed`` has the standard's columns that were present,
     parsed to numbers, booleans or strings (unparseable values missing), ready for
     :func:`acne_outcomes.study.conform` when there are no problems.
     """
     rows = np.arange(1, len(frame) + 1) if rows is None else np.asarray(rows)
-    names = standard.field_names(table)
+    names = standard.field_names(table, visit_unit)
     problems = []
     extra = [column for column in frame.columns if column not in names]
     for column in extra:
@@ -204,7 +205,7 @@ def check_table(
             )
         )  # fmt: skip
     parsed = {}
-    for item in standard.fields(table):
+    for item in standard.fields(table, visit_unit):
         name = item["name"]
         if name not in frame.columns:
             if not item.get("optionalColumn"):
@@ -323,6 +324,7 @@ def validate_tables(
     tables: Mapping[str, pd.DataFrame],
     rows: Mapping[str, np.ndarray] | None = None,
     *,
+    visit_unit: str | None = None,
     return_parsed: bool = False,
 ):
     """Check the four tables against the standard, including keys and cross-table rules.
@@ -333,6 +335,9 @@ def validate_tables(
         Raw (text) or typed tables. ``adverse_events`` and ``labs`` may be absent.
     rows : mapping of table name to array, optional
         The user-facing row number of each row (e.g. line numbers in the CSV file).
+    visit_unit : {"months", "weeks", "days"}, optional
+        The unit of the visit column (``month``, ``week`` or ``day``); by default the one
+        whose column the visits table has, else months.
     return_parsed : bool
         Also return the parsed tables (for :func:`acne_outcomes.study.conform`).
 
@@ -344,7 +349,7 @@ def validate_tables(
     Examples
     --------
     >>> subjects = pd.DataFrame({"subject_id": ["S1"], "arm": ["placebo"], "site": ["A"],
-    ...     "age": [19], "sex": ["male"], "fitzpatrick": ["III"], "weight_kg": [70.0],
+    ...     "age": [19], "sex": ["male"], "fitzpatrick": ["VII"], "weight_kg": [70.0],
     ...     "baseline_iga": [3], "randomisation_day": [0]})
     >>> visits = pd.DataFrame({"subject_id": ["S1", "S2"], "month": [0, 0], "study_day": [0, 0],
     ...     "inflammatory_lesions": [30, -2], "comedones": [40, 10], "nodules": [1, 0],
@@ -353,7 +358,7 @@ def validate_tables(
     >>> problems = validate_tables({"subjects": subjects, "visits": visits})
     >>> problems.query("rule != 'missing-column'")[["table", "row", "column", "rule"]]
           table  row                column                         rule
-    0  subjects    1                   arm                         enum
+    0  subjects    1           fitzpatrick                         enum
     6    visits    2  inflammatory_lesions                      minimum
     7    visits    2            subject_id                  foreign-key
     8    visits    2               nodules  nodules-within-inflammatory
@@ -361,6 +366,9 @@ def validate_tables(
     ['childbearing_potential', 'cumulative_dose_mg_per_kg']
     """
     rows = dict(rows or {})
+    if visit_unit is None:
+        visit_unit = visit_unit_of(tables["visits"]) if "visits" in tables else None
+        visit_unit = visit_unit or standard.VISIT_UNITS[0]
     problems, parsed = [], {}
     for table in standard.TABLES:
         if table not in tables:
@@ -371,13 +379,13 @@ def validate_tables(
             continue
         frame = tables[table]
         rows.setdefault(table, np.arange(1, len(frame) + 1))
-        table_problems, parsed[table] = check_table(table, frame, rows[table])
+        table_problems, parsed[table] = check_table(table, frame, rows[table], visit_unit)
         problems.append(table_problems)
         if table == "subjects" and len(frame) == 0:
             problems.append(make_problems(table, "no-rows", "the subjects table has no rows"))
     codes = _subject_codes(parsed)
-    problems.append(_check_keys(parsed, rows, codes))
-    problems.append(_check_cross_table(parsed, rows, codes))
+    problems.append(_check_keys(parsed, rows, codes, visit_unit))
+    problems.append(_check_cross_table(parsed, rows, codes, standard.visit_column(visit_unit)))
     result = concat_problems(problems)
     return (result, parsed) if return_parsed else result
 
@@ -429,10 +437,10 @@ def _duplicated_keys(keyed: pd.DataFrame) -> np.ndarray:
     return pd.Series(combined).duplicated(keep="first").to_numpy() & complete
 
 
-def _check_keys(parsed, rows, codes):
+def _check_keys(parsed, rows, codes, visit_unit):
     problems = []
     for table, frame in parsed.items():
-        key = standard.primary_key(table)
+        key = standard.primary_key(table, visit_unit)
         if not (all(column in frame for column in key) and len(frame)):
             continue
         keyed = frame[key].copy()
@@ -467,7 +475,7 @@ def _has(parsed, table, *columns):
     return table in parsed and all(column in parsed[table] for column in columns)
 
 
-def _check_cross_table(parsed, rows, codes):
+def _check_cross_table(parsed, rows, codes, visit):
     if "subjects" not in codes:
         return empty_problems()
     checks = (
@@ -480,46 +488,45 @@ def _check_cross_table(parsed, rows, codes):
         _check_baseline_iga,
         _check_nodules,
     )
-    return concat_problems(check(parsed, rows, codes) for check in checks)
+    return concat_problems(check(parsed, rows, codes, visit=visit) for check in checks)
 
 
-def _check_baseline_visit(parsed, rows, codes):
-    if not _has(parsed, "visits", "month"):
+def _check_baseline_visit(parsed, rows, codes, *, visit="month"):
+    if not _has(parsed, "visits", visit):
         return empty_problems()
     subjects = parsed["subjects"]["subject_id"]
-    baseline = codes["visits"][_numbers(parsed["visits"], "month") == 0]
+    baseline = codes["visits"][_numbers(parsed["visits"], visit) == 0]
     has_baseline = np.zeros(len(subjects), dtype=bool)
     has_baseline[baseline[baseline >= 0]] = True
     lacking = ~has_baseline & subjects.notna().to_numpy()
     return make_problems(
         "subjects", "baseline-visit",
-        "the subject has no baseline visit (month 0) in the visits table",
+        f"the subject has no baseline visit ({visit} 0) in the visits table",
         rows=rows["subjects"][lacking], column="subject_id", values=subjects[lacking],
     )  # fmt: skip
 
 
-def _check_days_increase(parsed, rows, codes):
+def _check_days_increase(parsed, rows, codes, *, visit="month"):
     problems = []
     for table in ("visits", "labs"):
-        if not _has(parsed, table, "month", "study_day") or table not in codes:
+        if not _has(parsed, table, visit, "study_day") or table not in codes:
             continue
         code = codes[table]
-        month = _numbers(parsed[table], "month")
+        scheduled = _numbers(parsed[table], visit)
         day = _numbers(parsed[table], "study_day")
-        keep = np.flatnonzero((code >= 0) & (month >= 0) & (month < 1024) & ~np.isnan(day))
-        key = code[keep] * 1024 + month[keep].astype(
-            np.int64
-        )  # month <= 36 (the standard's maximum)
+        # the key orders rows by subject, then visit (below 4096: every unit's maximum is lower)
+        keep = np.flatnonzero((code >= 0) & (scheduled >= 0) & (scheduled < 4096) & ~np.isnan(day))
+        key = code[keep] * 4096 + scheduled[keep].astype(np.int64)
         order = keep if np.all(key[1:] >= key[:-1]) else keep[np.argsort(key, kind="stable")]
         same_subject = code[order][1:] == code[order][:-1]
-        later_month = month[order][1:] > month[order][:-1]
+        later_visit = scheduled[order][1:] > scheduled[order][:-1]
         not_later_day = day[order][1:] <= day[order][:-1]
-        bad = order[1:][same_subject & later_month & not_later_day]
+        bad = order[1:][same_subject & later_visit & not_later_day]
         if len(bad):
             problems.append(
                 make_problems(
                     table, "day-order",
-                    "study_day must increase with month within a subject (this visit is not later "
+                    f"study_day must increase with {visit} within a subject (this visit is not later "
                     "than the subject's previous one)",
                     rows=rows[table][np.sort(bad)], column="study_day", values=day[np.sort(bad)],
                 )
@@ -540,7 +547,7 @@ def _last_contact(parsed, codes) -> np.ndarray:
     return last
 
 
-def _check_adverse_event_onset(parsed, rows, codes):
+def _check_adverse_event_onset(parsed, rows, codes, *, visit="month"):
     if not _has(parsed, "adverse_events", "onset_day") or "adverse_events" not in codes:
         return empty_problems()
     code = codes["adverse_events"]
@@ -555,7 +562,7 @@ def _check_adverse_event_onset(parsed, rows, codes):
     )  # fmt: skip
 
 
-def _check_visits_after_discontinuation(parsed, rows, codes):
+def _check_visits_after_discontinuation(parsed, rows, codes, *, visit="month"):
     if not (
         _has(parsed, "subjects", "discontinuation_day") and _has(parsed, "visits", "study_day")
     ):
@@ -571,7 +578,7 @@ def _check_visits_after_discontinuation(parsed, rows, codes):
     )  # fmt: skip
 
 
-def _check_lab_units(parsed, rows, codes):
+def _check_lab_units(parsed, rows, codes, *, visit="month"):
     if not _has(parsed, "labs", "test", "unit"):
         return empty_problems()
     labs = parsed["labs"]
@@ -590,7 +597,7 @@ def _check_lab_units(parsed, rows, codes):
     )  # fmt: skip
 
 
-def _check_discontinuation_pairs(parsed, rows, codes):
+def _check_discontinuation_pairs(parsed, rows, codes, *, visit="month"):
     if not _has(parsed, "subjects", "discontinuation_day", "discontinuation_reason"):
         return empty_problems()
     subjects = parsed["subjects"]
@@ -610,11 +617,11 @@ def _check_discontinuation_pairs(parsed, rows, codes):
     )  # fmt: skip
 
 
-def _check_baseline_iga(parsed, rows, codes):
-    if not (_has(parsed, "subjects", "baseline_iga") and _has(parsed, "visits", "month", "iga")):
+def _check_baseline_iga(parsed, rows, codes, *, visit="month"):
+    if not (_has(parsed, "subjects", "baseline_iga") and _has(parsed, "visits", visit, "iga")):
         return empty_problems()
     visits = parsed["visits"]
-    at_baseline = _numbers(visits, "month") == 0
+    at_baseline = _numbers(visits, visit) == 0
     n = len(parsed["subjects"])
     iga = _per_subject(
         codes["visits"][at_baseline], _numbers(visits, "iga")[at_baseline], n, np.fmin
@@ -622,12 +629,12 @@ def _check_baseline_iga(parsed, rows, codes):
     recorded = _numbers(parsed["subjects"], "baseline_iga")
     differ = ~np.isnan(iga) & ~np.isnan(recorded) & (iga != recorded)
     return make_problems(
-        "subjects", "baseline-iga", "baseline_iga differs from the iga of the month-0 visit",
+        "subjects", "baseline-iga", f"baseline_iga differs from the iga of the baseline visit ({visit} 0)",
         rows=rows["subjects"][differ], column="baseline_iga", values=recorded[differ],
     )  # fmt: skip
 
 
-def _check_nodules(parsed, rows, codes):
+def _check_nodules(parsed, rows, codes, *, visit="month"):
     if not _has(parsed, "visits", "nodules", "inflammatory_lesions"):
         return empty_problems()
     visits = parsed["visits"]
@@ -640,3 +647,167 @@ def _check_nodules(parsed, rows, codes):
         "nodules are counted among inflammatory lesions, so cannot exceed inflammatory_lesions",
         rows=rows["visits"][more], column="nodules", values=nodules[more],
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the design
+
+
+def check_design(
+    design: Design,
+    tables: Mapping[str, pd.DataFrame],
+    rows: Mapping[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Hold a study's design (declared, or completed from the data) against its tables.
+
+    Problems have the table ``design`` unless a row of a table breaks the design: an arm
+    label that is not an arm of the design, a visit off the schedule. The rules: every
+    subject's arm is a design arm and every design arm has subjects; the visit column is the
+    one the visit unit names; visits and lab visits are on the schedule, which starts at
+    baseline (0); primary visits and the end of treatment are on the schedule; an outcome is
+    collected if and only if its column holds a value; a table is collected if and only if it
+    is present.
+
+    Examples
+    --------
+    >>> from acne_outcomes.design import Arm
+    >>> design = Design(arms=(Arm("placebo", "Placebo"),), visit_unit="weeks", visits=(0, 4),
+    ...                 outcomes=(), tables=("subjects", "visits"))
+    >>> subjects = pd.DataFrame({"subject_id": ["a", "b"], "arm": ["placebo", "drug"]})
+    >>> visits = pd.DataFrame({"subject_id": ["a", "b"], "week": [0, 8]})
+    >>> check_design(design, {"subjects": subjects, "visits": visits})[["table", "row", "rule"]]
+          table  row             rule
+    0  subjects    2       design-arm
+    1    visits    2  design-schedule
+    """
+    rows = {name: np.asarray((rows or {}).get(name, np.arange(1, len(frame) + 1)))
+            for name, frame in tables.items()}  # fmt: skip
+    problems = [_check_design_arms(design, tables["subjects"], rows["subjects"])]
+    problems.append(_check_design_schedule(design, tables, rows))
+    problems.append(_check_design_collected(design, tables))
+    return concat_problems(problems)
+
+
+def _check_design_arms(design, subjects, rows):
+    if "arm" not in subjects:
+        return empty_problems()
+    labels = subjects["arm"].astype("string")
+    unknown = (labels.notna() & ~labels.isin(design.labels)).to_numpy()
+    problems = [
+        make_problems(
+            "subjects", "design-arm",
+            f"arm is not an arm of the study's design (arms: {', '.join(design.labels) or 'none'}); "
+            "fix the label or list the arm in the design",
+            rows=rows[unknown], column="arm", values=labels[unknown],
+        )
+    ]  # fmt: skip
+    empty = [label for label in design.labels if not (labels == label).any()]
+    if empty:
+        problems.append(
+            make_problems(
+                "design", "design-arm",
+                f"the design lists arm(s) {empty} that no subject has; remove them from the design",
+                column="arms",
+            )
+        )  # fmt: skip
+    if not design.arms:
+        problems.append(
+            make_problems("design", "design-arm", "the study has no arm", column="arms")
+        )
+    return concat_problems(problems)
+
+
+def _check_design_schedule(design, tables, rows):
+    visit, problems = design.visit_column, []
+    schedule = list(design.visits)
+    if not schedule or schedule[0] != 0:
+        problems.append(
+            make_problems(
+                "design", "design-schedule",
+                f"the visit schedule must start with the baseline visit 0; got {schedule}",
+                column="visits",
+            )
+        )  # fmt: skip
+    visits = tables["visits"]
+    if visit not in visits:
+        others = [name for name in standard.visit_columns().values() if name in visits]
+        found = f"it has {others[0]!r}" if others else "it has no visit column"
+        problems.append(
+            make_problems(
+                "design", "design-unit",
+                f"the design's visits are in {design.visit_unit}, so the visits table needs a "
+                f"column {visit!r}; {found}: rename the column or declare the unit that matches it",
+                column="visitUnit",
+            )
+        )  # fmt: skip
+    for table in ("visits", "labs"):
+        if table not in tables or visit not in tables[table]:
+            continue
+        values = pd.to_numeric(tables[table][visit], errors="coerce")
+        off = (values.notna() & ~values.isin(schedule)).to_numpy()
+        if off.any():
+            problems.append(
+                make_problems(
+                    table, "design-schedule",
+                    f"{visit} is not on the design's schedule ({', '.join(map(str, schedule))}); "
+                    "correct it or add the visit to the design",
+                    rows=rows[table][off], column=visit, values=tables[table][visit][off],
+                )
+            )  # fmt: skip
+    named = {f"primaryVisits.{family}": value for family, value in design.primary_visits.items()}
+    if design.end_of_treatment is not None:
+        named["endOfTreatment"] = design.end_of_treatment
+    for key, value in named.items():
+        if value not in schedule:
+            problems.append(
+                make_problems(
+                    "design", "design-schedule",
+                    f"{key} is {value}, which is not a scheduled visit ({', '.join(map(str, schedule))})",
+                    column=key,
+                )
+            )  # fmt: skip
+    return concat_problems(problems)
+
+
+def _check_design_collected(design, tables):
+    problems, visits = [], tables["visits"]
+    for name in standard.outcome_families():
+        has_values = name in visits and bool(visits[name].notna().any())
+        if design.collected(name) and not has_values:
+            problems.append(
+                make_problems(
+                    "design", "design-outcome",
+                    f"the design says {name} was collected, but the visits table has no value "
+                    "for it; remove it from the design's outcomes",
+                    column="outcomes", values=[name],
+                )
+            )  # fmt: skip
+        elif has_values and not design.collected(name):
+            problems.append(
+                make_problems(
+                    "design", "design-outcome",
+                    f"the visits table has values for {name}, but the design does not list it "
+                    "among the outcomes collected; add it to the design",
+                    column="outcomes", values=[name],
+                )
+            )  # fmt: skip
+    for table in standard.TABLES:
+        present = table in tables
+        if design.has_table(table) and not present:
+            problems.append(
+                make_problems(
+                    "design", "design-table",
+                    f"the design says the {table} table was collected, but there is no {table} "
+                    "file; add it (with no rows if nothing occurred) or remove it from the design",
+                    column="tables",
+                )
+            )  # fmt: skip
+        elif present and not design.has_table(table) and len(tables[table]):
+            problems.append(
+                make_problems(
+                    "design", "design-table",
+                    f"there is a {table} table with rows, but the design does not list it among "
+                    "the tables collected; add it to the design",
+                    column="tables",
+                )
+            )  # fmt: skip
+    return concat_problems(problems)

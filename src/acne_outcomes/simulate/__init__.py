@@ -15,10 +15,13 @@ Examples
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from importlib.metadata import version
 
 import numpy as np
 
+from acne_outcomes import standard
+from acne_outcomes.design import Arm, Design
 from acne_outcomes.simulate import model
 from acne_outcomes.simulate.assemble import assemble
 from acne_outcomes.simulate.defaults import DEFAULTS, defaults_table, resolve_parameters
@@ -98,7 +101,9 @@ def simulate_study(
     resolved = resolve_parameters({**chosen.overrides, **parameters})
     sizes = [min(BLOCK_SIZE, n_subjects - start) for start in range(0, n_subjects, BLOCK_SIZE)]
     blocks = _generate(resolved, sizes, seed, n_jobs)
-    tables = assemble(blocks, sizes, resolved["n_sites"])
+    design = _design(resolved)
+    labels = {code: label for code, label in enumerate(model.ARMS) if label in design.labels}
+    tables = assemble(blocks, sizes, resolved["n_sites"], labels, design.labels)
     truth = true_values(resolved, scenario)
     metadata = {
         "source": "synthetic",
@@ -113,7 +118,31 @@ def simulate_study(
     }
     # The tables are built in the standard's dtypes (assemble.py; the tests check that
     # study.conform leaves them unchanged), so the Study is made without re-conforming.
-    return Study(**tables, metadata=metadata, truth=truth)
+    outcomes = tuple(name for name in design_outcomes() if tables["visits"][name].notna().any())
+    design = replace(design, outcomes=outcomes)
+    return Study(**tables, metadata=metadata, truth=truth, design=design)
+
+
+def design_outcomes() -> tuple[str, ...]:
+    """The visit measurements the generator can produce (``melanin_index_difference`` is not)."""
+    return tuple(name for name in standard.outcome_families() if name != "melanin_index_difference")
+
+
+def _design(parameters: dict) -> Design:
+    """The generator's design: comparator (the reference) and isotretinoin, or isotretinoin
+    alone for a single-arm study; visits at months 0-6, 9 and 12; treatment to month 5."""
+    arms = [Arm(label, label) for label in reversed(model.ARMS)]
+    if parameters["treatment_assignment"] == "single_arm":
+        arms = [Arm(model.ARMS[0], model.ARMS[0])]
+    return Design(
+        arms=tuple(arms),
+        visit_unit="months",
+        visits=tuple(int(month) for month in model.MONTHS),
+        end_of_treatment=int(model.MONTHS[model.END_OF_TREATMENT_VISIT]),
+        primary_visits={"lesions": 5, "scars": 12, "pih": 12},
+        outcomes=design_outcomes(),
+        tables=standard.TABLES,
+    )
 
 
 def _check_integer(name: str, value, minimum: int) -> None:

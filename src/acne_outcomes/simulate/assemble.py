@@ -89,10 +89,26 @@ def _frame(table: str, columns: dict) -> pd.DataFrame:
     return frame
 
 
-def assemble(blocks: list[dict], sizes: list[int], n_sites: int) -> dict[str, pd.DataFrame]:
+def _arm_column(codes: np.ndarray, labels: dict[int, str], categories: list[str]) -> pd.Categorical:
+    """The arm categorical: model arm ``code`` → ``labels[code]``, categories in design order."""
+    lookup = np.full(max(labels) + 1, -1, dtype=np.int8)
+    for code, label in labels.items():
+        lookup[code] = categories.index(label)
+    return pd.Categorical.from_codes(lookup[np.asarray(codes)], categories=categories)
+
+
+def assemble(
+    blocks: list[dict],
+    sizes: list[int],
+    n_sites: int,
+    arm_labels: dict[int, str] | None = None,
+    arm_order: list[str] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Concatenate blocks into the ``subjects``, ``visits``, ``adverse_events`` and ``labs`` tables.
 
     The blocks are emptied on the way (each array is removed once joined) to bound memory.
+    ``arm_labels`` names each model arm (default: the model's names) and ``arm_order`` gives
+    the arm categories, the design's reference first (default: comparator, isotretinoin).
 
     Examples
     --------
@@ -102,6 +118,10 @@ def assemble(blocks: list[dict], sizes: list[int], n_sites: int) -> dict[str, pd
     >>> tables["subjects"]["subject_id"].tolist()
     ['S000001', 'S000002', 'S000003', 'S000004']
     """
+    if arm_labels is None:
+        arm_labels = dict(enumerate(model.ARMS))
+    if arm_order is None:
+        arm_order = [arm_labels[code] for code in sorted(arm_labels, reverse=True)]
     n = sum(sizes)
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     ids = subject_ids(n)
@@ -123,7 +143,7 @@ def assemble(blocks: list[dict], sizes: list[int], n_sites: int) -> dict[str, pd
         "subjects",
         {
             "subject_id": _strings(np.arange(n), ids),
-            "arm": _categories("subjects", "arm", column("subject_arm"), model.ARMS),
+            "arm": _arm_column(column("subject_arm"), arm_labels, arm_order),
             "site": _strings(column("subject_site"), sites),
             "age": integers("subject_age"),
             "sex": _categories("subjects", "sex", column("subject_male"), ("female", "male")),

@@ -2,9 +2,14 @@
 
 ``datapackage.json`` (beside this file) describes the four tables (``subjects``, ``visits``,
 ``adverse_events``, ``labs``): every field's type, unit, description, constraints, ordered
-categories, primary and foreign keys, and a ``source`` note. This module reads it and derives
-what the rest of the package needs (pandas dtypes, category orders, the words read as true or
-false), so nothing about the standard is written twice.
+categories, primary and foreign keys, and a ``source`` note, and the schema of the design a
+study declares (``designSchema``). This module reads it and derives what the rest of the package
+needs (pandas dtypes, category orders, the visit column of each visit unit, outcome families,
+the words read as true or false), so nothing about the standard is written twice.
+
+The scheduled-visit column of ``visits`` and ``labs`` is named after the design's visit unit:
+``month``, ``week`` or ``day`` (``visitColumn`` in the descriptor). Functions that describe
+those tables take ``visit_unit`` (default ``"months"``).
 
 Examples
 --------
@@ -14,6 +19,8 @@ Examples
 ['I', 'II', 'III', 'IV', 'V', 'VI']
 >>> pandas_dtypes("visits")["inflammatory_lesions"]
 'Int64'
+>>> primary_key("visits", visit_unit="weeks")
+['subject_id', 'week']
 """
 
 from __future__ import annotations
@@ -28,6 +35,12 @@ import pandas as pd
 from acne_outcomes.paths import STANDARD_DESCRIPTOR
 
 TABLES = ("subjects", "visits", "adverse_events", "labs")
+#: Tables every study has; the others are collected or not (the design says which).
+REQUIRED_TABLES = ("subjects", "visits")
+#: The units of a visit schedule, each naming the visit column (``month``, ``week``, ``day``).
+VISIT_UNITS = ("months", "weeks", "days")
+#: The outcome families, each with a primary visit in the design.
+OUTCOME_FAMILIES = ("lesions", "scars", "pih")
 
 BOOLEAN_WORDS = {
     "true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
@@ -55,27 +68,78 @@ def resource(table: str) -> dict:
     raise ValueError(f"unknown table {table!r}; the standard has {list(TABLES)}")
 
 
-def fields(table: str) -> list[dict]:
-    """Return the field descriptors of a table, in column order."""
-    return resource(table)["schema"]["fields"]
+def _visit_field(item: dict, visit_unit: str) -> dict:
+    """The visit field for ``visit_unit``: named and bounded as ``visitColumn`` says."""
+    if visit_unit not in VISIT_UNITS:
+        raise ValueError(f"visit_unit={visit_unit!r} is not allowed; allowed: {list(VISIT_UNITS)}")
+    column = item["visitColumn"][visit_unit]
+    renamed = copy.deepcopy(item)
+    renamed["name"] = column["name"]
+    renamed["unit"] = visit_unit
+    renamed["constraints"]["maximum"] = column["maximum"]
+    return renamed
 
 
-def field_names(table: str) -> list[str]:
+@cache
+def _fields(table: str, visit_unit: str) -> tuple[dict, ...]:
+    return tuple(
+        _visit_field(item, visit_unit) if "visitColumn" in item else item
+        for item in resource(table)["schema"]["fields"]
+    )
+
+
+def fields(table: str, visit_unit: str = "months") -> list[dict]:
+    """Return the field descriptors of a table, in column order (visit column for the unit)."""
+    return list(_fields(table, visit_unit))
+
+
+def field_names(table: str, visit_unit: str = "months") -> list[str]:
     """Return the column names of a table, in the standard's order."""
-    return [item["name"] for item in fields(table)]
+    return [item["name"] for item in fields(table, visit_unit)]
 
 
-def field(table: str, name: str) -> dict:
+def field(table: str, name: str, visit_unit: str = "months") -> dict:
     """Return one field descriptor; ``ValueError`` names the table's fields if unknown."""
-    for item in fields(table):
+    for item in fields(table, visit_unit):
         if item["name"] == name:
             return item
-    raise ValueError(f"unknown field {name!r} in {table}; fields are {field_names(table)}")
+    raise ValueError(
+        f"unknown field {name!r} in {table}; fields are {field_names(table, visit_unit)}"
+    )
 
 
-def primary_key(table: str) -> list[str]:
-    """Return the primary-key columns of a table."""
-    return list(resource(table)["schema"]["primaryKey"])
+def visit_column(visit_unit: str = "months") -> str:
+    """The name of the scheduled-visit column for ``visit_unit``.
+
+    >>> visit_column("days")
+    'day'
+    """
+    return _visit_field(_visit_item(), visit_unit)["name"]
+
+
+def visit_columns() -> dict[str, str]:
+    """Each visit unit's column name: ``{"months": "month", "weeks": "week", "days": "day"}``."""
+    return {unit: visit_column(unit) for unit in VISIT_UNITS}
+
+
+def _visit_item() -> dict:
+    return next(item for item in resource("visits")["schema"]["fields"] if "visitColumn" in item)
+
+
+def outcome_families() -> dict[str, str]:
+    """Each visit measurement column and its family (``lesions``, ``scars``, ``pih``, ...).
+
+    >>> outcome_families()["ecca_score"]
+    'scars'
+    """
+    return {item["name"]: item["family"] for item in fields("visits") if "family" in item}
+
+
+def primary_key(table: str, visit_unit: str = "months") -> list[str]:
+    """Return the primary-key columns of a table (the visit column named for the unit)."""
+    key = resource(table)["schema"]["primaryKey"]
+    visit = visit_column(visit_unit)
+    return [visit if name == _visit_item()["name"] else name for name in key]
 
 
 def category_values(item: dict) -> list | None:
@@ -106,9 +170,9 @@ def pandas_dtype(item: dict):
     ]
 
 
-def pandas_dtypes(table: str) -> dict:
+def pandas_dtypes(table: str, visit_unit: str = "months") -> dict:
     """Map every column of a table to its pandas dtype (see :func:`pandas_dtype`)."""
-    return {item["name"]: pandas_dtype(item) for item in fields(table)}
+    return {item["name"]: pandas_dtype(item) for item in fields(table, visit_unit)}
 
 
 def units_by_test() -> dict[str, str]:
