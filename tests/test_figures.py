@@ -206,7 +206,8 @@ def colour_of(artist) -> tuple:
 
 
 def arm_rgba(arm: str) -> tuple:
-    return to_rgba(style.arm_colour(arm))
+    """The colour of an arm of these tests (comparator and isotretinoin, sorted)."""
+    return to_rgba(style.arm_colours([COMP, ISO])[arm])
 
 
 def labelled_lines(ax: Axes) -> dict[str, object]:
@@ -300,11 +301,11 @@ def test_not_a_frame_raises():
 def test_mean_trajectories_one_dodged_line_per_arm_in_arm_colours():
     ax = figures.plot_mean_trajectories(mean_estimates(), dodge=0.2)
     lines = labelled_lines(ax)
-    assert list(lines) == [ISO, COMP]
+    assert list(lines) == [COMP, ISO]  # sorted: the default reference first
     for arm, line in lines.items():
         assert colour_of(line) == arm_rgba(arm)
-    assert_allclose(lines[ISO].get_xdata(), [-0.1, 2.9, 5.9])
-    assert_allclose(lines[COMP].get_xdata(), [0.1, 3.1, 6.1])
+    assert_allclose(lines[COMP].get_xdata(), [-0.1, 2.9, 5.9])
+    assert_allclose(lines[ISO].get_xdata(), [0.1, 3.1, 6.1])
     assert_allclose(lines[ISO].get_ydata(), [40.0, 20.0, 8.0])
     assert len(ax.containers) == 2  # error bars, one set per arm
     assert ax.get_legend().get_title().get_text() == "Mean (95% CI)"
@@ -364,13 +365,13 @@ def test_stacked_grades_proportions_per_arm_and_visit():
         tops[x] = tops.get(x, 0.0) + patch.get_height()
     assert_allclose(sorted(tops.values()), [1.0] * 6)
     legend_texts = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert legend_texts == [ISO, COMP]
+    assert legend_texts == [COMP, ISO]
     grade_legend = next(
         child for child in ax.get_children() if child.__class__.__name__ == "Legend"
     )
     assert "0: no scars" in [text.get_text() for text in grade_legend.get_texts()]
     iso_month0 = [
-        p.get_height() for p in segments if round(p.get_x() + p.get_width() / 2, 6) == -0.2
+        p.get_height() for p in segments if round(p.get_x() + p.get_width() / 2, 6) == 0.2
     ]
     assert_allclose(iso_month0, [0.0, 0.5, 0.5, 0.0])  # S1 grade 2, S2 grade 1
 
@@ -441,14 +442,15 @@ def test_flow_frame_input_and_validation():
 def test_km_step_lines_bands_and_numbers_at_risk():
     ax = figures.plot_km(km_curves(), times=[0, 3, 6, 9])
     lines = labelled_lines(ax)
-    assert list(lines) == [ISO, COMP]
+    assert list(lines) == [COMP, ISO]  # sorted: the default reference first
     assert colour_of(lines[ISO]) == arm_rgba(ISO)
     assert lines[ISO].get_drawstyle() == "steps-post"
     assert lines[ISO].get_xdata()[0] == 0.0 and lines[ISO].get_ydata()[0] == 1.0
     assert len(ax.collections) == 2
     at_risk = [text for text in ax.texts if text.get_gid() == "at-risk"]
-    iso = [text.get_text() for text in at_risk if text.get_color() == style.arm_colour(ISO)]
-    comp = [text.get_text() for text in at_risk if text.get_color() == style.arm_colour(COMP)]
+    colours = style.arm_colours([COMP, ISO])
+    iso = [text.get_text() for text in at_risk if text.get_color() == colours[ISO]]
+    comp = [text.get_text() for text in at_risk if text.get_color() == colours[COMP]]
     assert iso == ["50", "38", "20", ""]  # first row at or after 0, 3, 6, 9; blank after the end
     assert comp == ["50", "50", "44", "35"]
 
@@ -469,7 +471,7 @@ def test_km_accepts_the_tidy_kaplan_meier_frame_and_no_table():
     )
     median = tidy.iloc[[0]].assign(visit=np.nan, scale="median time")
     ax = figures.plot_km(pd.concat([tidy, median]), at_risk=False)
-    assert list(labelled_lines(ax)) == [ISO, COMP]
+    assert list(labelled_lines(ax)) == [COMP, ISO]
     assert not [text for text in ax.texts if text.get_gid() == "at-risk"]
 
 
@@ -478,7 +480,7 @@ def test_ae_dots_two_panels_sorted_by_risk_difference():
     assert len(ax.figure.axes) == 2
     right = ax.figure.axes[1]
     lines = labelled_lines(ax)
-    assert list(lines) == [ISO, COMP]
+    assert list(lines) == [COMP, ISO]  # sorted: the default reference first
     assert colour_of(lines[COMP]) == arm_rgba(COMP)
     labels = [text.get_text() for text in ax.get_yticklabels()]
     assert labels == ["headache", "xerosis", "cheilitis"]  # largest difference on top
@@ -522,13 +524,13 @@ def test_ae_dots_frame_from_tidy_incidence():
 def test_labs_mean_and_median_by_arm_with_uln():
     ax = figures.plot_labs(lab_table(), dodge=0.0)
     lines = labelled_lines(ax)
-    assert list(lines) == [ISO, COMP]
+    assert list(lines) == [COMP, ISO]  # sorted: the default reference first
     assert colour_of(lines[ISO]) == arm_rgba(ISO)
     assert_allclose(lines[ISO].get_ydata(), [100.0, 170.0])
     uln = [line for line in ax.get_lines() if line.get_gid() == "uln"]
     assert [line.get_ydata()[0] for line in uln] == [150.0]
     legend = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert legend == [ISO, COMP, "ULN 150 mg/dL"]
+    assert legend == [COMP, ISO, "ULN 150 mg/dL"]
     assert ax.get_ylabel() == "Triglycerides (mg/dL)"
     ax = figures.plot_labs(lab_table(), test="alt", statistic="median")
     assert ax.get_ylabel() == "ALT (U/L)"
@@ -543,14 +545,14 @@ def test_missing_pattern_matrix_sorted_with_counts():
     ax = figures.plot_missing_pattern(visits, outcome="inflammatory_lesions")
     image = next(child for child in ax.get_children() if isinstance(child, AxesImage))
     matrix = np.asarray(image.get_array())
-    # isotretinoin first (value 1 = observed in arm 1), complete S1 before S2 (month 3 missing);
-    # comparator: S3 complete, S4 missing month 6 (value not observed).
-    assert_allclose(matrix, [[1, 1, 1], [1, 0, 1], [2, 2, 2], [2, 2, 0]])
+    # comparator first (value 1 = observed in arm 1): S3 complete, S4 missing month 6;
+    # isotretinoin: complete S1 before S2 (month 3 missing).
+    assert_allclose(matrix, [[1, 1, 1], [1, 1, 0], [2, 2, 2], [2, 0, 2]])
     counts = [text.get_text() for text in ax.texts if text.get_gid() == "pattern-count"]
     assert counts == [" n = 1"] * 4
-    assert [label.get_text() for label in ax.get_yticklabels()] == [ISO, COMP]
+    assert [label.get_text() for label in ax.get_yticklabels()] == [COMP, ISO]
     colours = image.get_cmap().colors
-    assert [to_rgba(colour) for colour in colours[1:]] == [arm_rgba(ISO), arm_rgba(COMP)]
+    assert [to_rgba(colour) for colour in colours[1:]] == [arm_rgba(COMP), arm_rgba(ISO)]
     switched = visits.assign(arm=visits["arm"].where(visits["month"] != 6, COMP))
     with pytest.raises(ValueError, match=r"more than one arm: \['S1', 'S2'\]"):
         figures.plot_missing_pattern(switched, outcome="inflammatory_lesions")
@@ -561,20 +563,19 @@ def test_missing_pattern_matrix_sorted_with_counts():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_arm_colours_fixed_and_fallback_stable_and_distinct():
+def test_arm_colours_follow_the_design_order_and_stay_put_across_figures():
     okabe_ito = set(style.OKABE_ITO.values())
-    assert set(style.ARM_COLOURS.values()) <= okabe_ito
-    assert set(style.FALLBACK_ARM_COLOURS) <= okabe_ito
-    assert style.arm_colour(ISO) == style.ARM_COLOURS[ISO]
-    assert style.arm_colour(COMP) != style.arm_colour(ISO)
-    other = style.arm_colour("placebo")
-    assert other in style.FALLBACK_ARM_COLOURS
-    assert other not in style.ARM_COLOURS.values()
-    script = "from acne_outcomes.style import arm_colour; print(arm_colour('placebo'))"
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    assert set(style.ARM_PALETTE) <= okabe_ito and len(set(style.ARM_PALETTE)) == 6
+    assert style.arm_colours(["vehicle", "sarecycline", "doxycycline"]) == dict(
+        zip(["vehicle", "sarecycline", "doxycycline"], style.ARM_PALETTE[:3], strict=True)
     )
-    assert result.stdout.strip() == other  # no dependence on the per-process hash seed
+    arms = pd.Categorical(["sarecycline"] * 2, categories=["vehicle", "sarecycline"])
+    visits = pd.DataFrame(
+        {"subject_id": ["S1", "S1"], "month": [0, 3], "y": [4.0, 2.0], "arm": arms}
+    )
+    ax = figures.plot_spaghetti(visits, outcome="y")
+    # sarecycline alone in this figure keeps its colour of the whole design (second arm)
+    assert colour_of(ax.get_lines()[0]) == to_rgba(style.ARM_PALETTE[1])
 
 
 def test_sequential_palette_goes_light_to_dark():

@@ -12,6 +12,12 @@ from collections.abc import Sequence
 import pandas as pd
 
 
+class NotEstimable(ValueError):
+    """The data cannot support this analysis (too few subjects, no events, no variation, an
+    outcome or visit not collected). Its message is the reason, written for the reader of a
+    report page: "not estimable here: <reason>". Any other exception is a bug."""
+
+
 def require_columns(data: pd.DataFrame, **columns: str | None) -> None:
     """Raise ``ValueError`` unless every named column (keyword → column name) is in ``data``.
 
@@ -139,14 +145,11 @@ def resolve_arms(arms: pd.Series, reference: object | None) -> tuple[object, lis
     """
     present = arms_present(arms)
     if len(present) < 2:
-        raise ValueError(f"need at least two arms to compare; present: {present}")
+        raise NotEstimable(
+            "need at least two arms with data to compare; "
+            + (f"only {present[0]!r} has any here" if present else "no arm has any data here")
+        )
     if reference is None:
         reference = present[0]
     check_choice("reference", reference, present)
     return reference, [level for level in present if level != reference]
-
-
-class NotEstimable(ValueError):
-    """The data cannot support this analysis (too few subjects, no events, no variation, an
-    outcome or visit not collected). Its message is the reason, written for the reader of a
-    report page: "not estimable here: <reason>". Any other exception is a bug."""

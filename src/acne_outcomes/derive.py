@@ -29,7 +29,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from acne_outcomes.checks import require_columns
+from acne_outcomes import standard
+from acne_outcomes.checks import NotEstimable, require_columns
 
 REASON_BASELINE_ROW = "baseline visit (reference value, not a change)"
 REASON_OUTCOME_MISSING = "outcome missing"
@@ -442,22 +443,44 @@ def analysis_frame(study, *, subject_columns: Sequence[str] = SUBJECT_COLUMNS) -
 
 
 def study_flow(
-    study, *, analysed: str = "inflammatory_lesions", endpoint_visit: object = 5
+    study, *, analysed: str | None = None, endpoint_visit: object = None
 ) -> pd.DataFrame:
     """CONSORT-style row accounting: enrolled, allocated, discontinued (by reason), analysed.
 
-    Returns a frame with columns ``stage``, ``arm`` (empty for the whole study), ``n`` and
-    ``detail``, as drawn by :func:`acne_outcomes.figures.plot_flow`. ``analysed`` counts the
-    subjects with a non-missing ``analysed`` outcome at ``endpoint_visit``; the detail says
-    how many of the allocated subjects lack it, so allocated = analysed + missing.
+    Parameters
+    ----------
+    study : Study
+    analysed : str, optional
+        The outcome whose presence at ``endpoint_visit`` counts a subject as analysed; default
+        the first lesion measurement the study collected (else its first outcome).
+    endpoint_visit : optional
+        Default: the primary visit of ``analysed``'s family in the study's design.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``stage``, ``arm`` (empty for the whole study; the arm label otherwise), ``n``
+        and ``detail``, as drawn by :func:`acne_outcomes.figures.plot_flow`. The detail of the
+        outcome stage says how many allocated subjects lack the outcome there, so allocated =
+        analysed + missing.
     """
+    design = study.design
+    families = standard.outcome_families()
+    if analysed is None:
+        collected = [name for name in design.outcomes if families.get(name) != "treatment"]
+        lesions = [name for name in collected if families[name] == "lesions"]
+        if not (lesions or collected):
+            raise NotEstimable("no outcome was collected in this study")
+        analysed = (lesions or collected)[0]
+    if endpoint_visit is None:
+        endpoint_visit = design.require_primary_visit(families.get(analysed, "lesions"))
+    visit = design.visit_column
     subjects = study.subjects
-    arms = list(subjects["arm"].dropna().unique())
     rows = [{"stage": "enrolled", "arm": "", "n": len(subjects), "detail": ""}]
     observed = study.visits.loc[
-        (study.visits["month"] == endpoint_visit) & study.visits[analysed].notna(), "subject_id"
+        (study.visits[visit] == endpoint_visit) & study.visits[analysed].notna(), "subject_id"
     ]
-    for arm in arms:
+    for arm in design.labels:
         members = subjects[subjects["arm"] == arm]
         rows.append({"stage": "allocated", "arm": arm, "n": len(members), "detail": ""})
         reasons = members["discontinuation_reason"].dropna().astype(str).str.replace("_", " ")
@@ -469,7 +492,7 @@ def study_flow(
         missing = len(members) - with_outcome
         rows.append(
             {
-                "stage": f"outcome at month {endpoint_visit}",
+                "stage": f"outcome at {design.visit_name(endpoint_visit)}",
                 "arm": arm,
                 "n": with_outcome,
                 "detail": f"missing {missing}" if missing else "",
@@ -478,8 +501,39 @@ def study_flow(
     return pd.DataFrame(rows)
 
 
+def at_visit(frame: pd.DataFrame, *, visit: str, value, outcome: str | None = None) -> pd.DataFrame:
+    """The rows of ``frame`` at one visit (with ``outcome`` present, if named).
+
+    Raises :class:`~acne_outcomes.checks.NotEstimable` when there are none, naming the visit:
+    an analysis at a visit that no subject attended cannot be done.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"month": [0, 5, 5], "y": [1.0, None, 2.0]})
+    >>> at_visit(frame, visit="month", value=5, outcome="y")["y"].tolist()
+    [2.0]
+    >>> at_visit(frame, visit="month", value=3)
+    Traceback (most recent call last):
+    ...
+    acne_outcomes.checks.NotEstimable: no subject has data at month 3
+    """
+    require_columns(frame, visit=visit, outcome=outcome)
+    rows = frame[frame[visit] == value]
+    if outcome is not None:
+        rows = rows[rows[outcome].notna()]
+    if rows.empty:
+        what = f" for {outcome}" if outcome is not None else ""
+        raise NotEstimable(f"no subject has data{what} at {visit} {value:g}")
+    return rows
+
+
 def with_baseline(
-    frame: pd.DataFrame, outcome: str, *, subject: str = "subject_id", visit: str = "month"
+    frame: pd.DataFrame,
+    outcome: str,
+    *,
+    subject: str = "subject_id",
+    visit: str = "month",
+    baseline_visit: object = 0,
 ) -> pd.DataFrame:
     """Post-baseline rows of ``frame`` with the subject's baseline ``outcome`` in ``baseline``.
 
@@ -494,8 +548,8 @@ def with_baseline(
     [5.0, nan]
     """
     require_columns(frame, subject=subject, visit=visit, outcome=outcome)
-    at_baseline = frame.loc[frame[visit] == 0, [subject, outcome]].drop_duplicates(subject)
-    baseline = at_baseline.set_index(subject)[outcome].astype("float64")
-    post = frame[frame[visit] != 0].copy()
+    at_baseline = frame.loc[frame[visit] == baseline_visit, [subject, outcome]]
+    baseline = at_baseline.drop_duplicates(subject).set_index(subject)[outcome].astype("float64")
+    post = frame[frame[visit] != baseline_visit].copy()
     post["baseline"] = post[subject].map(baseline).astype("float64")
     return post.reset_index(drop=True)

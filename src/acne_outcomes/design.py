@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes import standard
+from acne_outcomes.checks import NotEstimable
 
 #: Arm labels taken for the reference arm when a design does not declare one (lower case).
 CONTROL_WORDS = (
@@ -158,6 +159,60 @@ class Design:
         if visit == self.baseline_visit:
             return "baseline"
         return f"{self.visit_column} {_number(visit)}"
+
+    def named(self, frame: pd.DataFrame, column: str = "arm") -> pd.DataFrame:
+        """``frame`` with the arm labels of ``column`` replaced by the arms' names, for display.
+
+        A categorical keeps its order (the reference first); other values are mapped one by
+        one. Analyses work on labels; figures and tables show names.
+        """
+        if column not in frame.columns:
+            return frame
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            names = [self.name_of(label) for label in values.cat.categories]
+            if len(set(names)) == len(names):
+                return frame.assign(**{column: values.cat.rename_categories(names)})
+        return frame.assign(**{column: values.map(self.name_of, na_action="ignore")})
+
+    def named_contrasts(self, estimates: pd.DataFrame) -> pd.DataFrame:
+        """A tidy frame with its ``contrast`` column in the arms' names (see :meth:`contrast_name`).
+
+        The column becomes a categorical with the arms' names first, in the design's order, so
+        figures keep the arms' order and colours; other contrasts follow in order of appearance.
+        """
+        names = estimates["contrast"].map(self.contrast_name, na_action="ignore")
+        arms = [arm.name for arm in self.arms]
+        others = [value for value in pd.unique(names.dropna()) if value not in arms]
+        return estimates.assign(contrast=pd.Categorical(names, categories=[*arms, *others]))
+
+    # ------------------------------------------------------------------ what the data support
+
+    def require_arms(self, count: int = 2) -> None:
+        """Raise :class:`~acne_outcomes.checks.NotEstimable` unless the study has ``count`` arms."""
+        if self.n_arms < count:
+            raise NotEstimable(
+                f"the study has {self.n_arms} arm{'s' if self.n_arms != 1 else ''} "
+                f"({self.arm_names()}): there is no control group to compare with"
+            )
+
+    def require_outcome(self, outcome: str) -> None:
+        """Raise ``NotEstimable`` unless ``outcome`` was collected."""
+        if not self.collected(outcome):
+            raise NotEstimable(f"{outcome} was not collected in this study")
+
+    def require_table(self, table: str) -> None:
+        """Raise ``NotEstimable`` unless ``table`` was collected."""
+        if not self.has_table(table):
+            kind = table.replace("_", " ")
+            raise NotEstimable(f"{kind} were not collected in this study")
+
+    def require_primary_visit(self, family: str):
+        """The primary visit of ``family``; ``NotEstimable`` when the family was not measured."""
+        visit = self.primary_visit(family)
+        if visit is None:
+            raise NotEstimable(f"no {family} outcome was measured in this study")
+        return visit
 
     # ------------------------------------------------------------------ as data
 

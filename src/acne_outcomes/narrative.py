@@ -17,7 +17,7 @@ from acne_outcomes.tables import format_p
 
 
 def describe_source(study) -> str:
-    """Where the data come from, in one sentence.
+    """Where the data come from, in one sentence (the folder's name, never its whole path).
 
     >>> from types import SimpleNamespace
     >>> describe_source(SimpleNamespace(n_subjects=3, metadata={"source": "data/raw/x"}, truth=None))
@@ -35,6 +35,88 @@ def describe_source(study) -> str:
     return f"Data: `{name}`, {study.n_subjects} subjects (a validated data package)."
 
 
+def describe_design(design) -> str:
+    """The study's design in two sentences: arms (reference marked), visits, primary visits.
+
+    >>> from acne_outcomes.design import Arm, Design
+    >>> describe_design(Design(arms=(Arm("v", "Vehicle"), Arm("s", "Sarecycline")),
+    ...     visit_unit="weeks", visits=(0, 4, 12), primary_visits={"lesions": 12},
+    ...     outcomes=(), tables=()))
+    'Arms: **Vehicle** (reference) and **Sarecycline**. Visits at weeks 0, 4, 12; primary visit: lesions at week 12.'
+    """
+    arms = [f"**{arm.name}**" for arm in design.arms]
+    if design.compares_arms:
+        arms[0] += " (reference)"
+    listed = arms[0] if len(arms) == 1 else ", ".join(arms[:-1]) + " and " + arms[-1]
+    text = f"Arm{'s' if len(arms) > 1 else ''}: {listed}."
+    if not design.compares_arms:
+        text += " A single arm: there is no control group."
+    visits = ", ".join(f"{visit:g}" for visit in design.visits)
+    text += f" Visits at {design.visit_column}s {visits}"
+    if design.primary_visits:
+        primary = ", ".join(
+            f"{family} at {design.visit_name(visit)}"
+            for family, visit in design.primary_visits.items()
+        )
+        text += f"; primary visit{'s' if len(design.primary_visits) > 1 else ''}: {primary}"
+    return text + "."
+
+
+def describe_inferred(design) -> str:
+    """What the design did not declare and the loader inferred, as a Markdown list ("" if none)."""
+    if not design.inferred:
+        return ""
+    return (
+        "The study's package did not declare all of its design; inferred from the data:\n\n"
+        + "\n".join(f"- {note}" for note in design.inferred)
+    )
+
+
+NO_CONTROL = (
+    "**No control group.** With a single arm, the change from baseline mixes the treatment with "
+    "everything else that changes over time — natural course, regression to the mean, rater drift "
+    "— so it is not an estimate of the treatment's effect."
+)
+
+
+def multiplicity_note(design) -> str:
+    """A caution when more than one arm is compared with the reference ("" for two arms)."""
+    others = design.n_arms - 1
+    if others < 2:
+        return ""
+    return (
+        f"{others} arms are each compared with the reference ({design.reference.name}); the "
+        "p-values are not adjusted for the multiple comparisons."
+    )
+
+
+def contrast_title(design, symbol: str = "-") -> str:
+    """How the arms are compared, for a title: ``"B / A"`` (two arms), ``"each arm / A"``.
+
+    >>> from acne_outcomes.design import Arm, Design
+    >>> contrast_title(Design(arms=(Arm("v", "vehicle"), Arm("d", "drug"))), "/")
+    'drug / vehicle'
+    """
+    left = design.arms[1].name if design.n_arms == 2 else "each arm"
+    return f"{left} {symbol} {design.reference.name}"
+
+
+def estimate_labels(estimates: pd.DataFrame, design) -> list[str]:
+    """Row labels of per-visit estimates: ``"month 5"`` (two arms), ``"B / A, month 5"`` (more);
+    ``"average"`` for a row over all visits.
+
+    >>> from acne_outcomes.design import Arm, Design
+    >>> design = Design(arms=(Arm("v", "v"), Arm("d", "d")), visit_unit="months")
+    >>> estimate_labels(pd.DataFrame({"contrast": ["d / v"] * 2, "visit": [0, None]}), design)
+    ['month 0', 'average']
+    """
+    labels = []
+    for contrast, visit in zip(estimates["contrast"], estimates["visit"], strict=True):
+        when = "average" if pd.isna(visit) else f"{design.visit_column} {visit:g}"
+        labels.append(when if design.n_arms == 2 else f"{contrast}, {when}")
+    return labels
+
+
 def describe_estimate(row, digits: int = 2) -> str:
     """``"-14.30 (95% CI -18.00 to -10.60; p <0.001)"`` from one tidy-frame row."""
     level = f"{100 * row['ci_level']:g}% CI " if not pd.isna(row["ci_level"]) else "CI "
@@ -42,8 +124,8 @@ def describe_estimate(row, digits: int = 2) -> str:
     return f"{row['estimate']:.{digits}f} ({level}{row['ci_low']:.{digits}f} to {row['ci_high']:.{digits}f}{p})"
 
 
-def describe_flow(flow: pd.DataFrame) -> str:
-    """Summarise :func:`acne_outcomes.derive.study_flow` in a sentence per arm."""
+def describe_flow(flow: pd.DataFrame, design=None) -> str:
+    """Summarise :func:`acne_outcomes.derive.study_flow` in a sentence per arm (named by ``design``)."""
     enrolled = int(flow.loc[flow["stage"] == "enrolled", "n"].iloc[0])
     parts = [f"{enrolled} subjects were enrolled."]
     allocated = flow[flow["stage"] == "allocated"]
@@ -51,8 +133,9 @@ def describe_flow(flow: pd.DataFrame) -> str:
         left = flow[(flow["stage"] == "discontinued") & (flow["arm"] == arm)].iloc[0]
         share = 100 * left["n"] / n if n else float("nan")
         reasons = f" ({left['detail']})" if left["detail"] else ""
+        name = design.name_of(arm) if design is not None else arm
         parts.append(
-            f"**{arm}**: {n} allocated, {left['n']} ({share:.0f}%) left the study early{reasons}."
+            f"**{name}**: {n} allocated, {left['n']} ({share:.0f}%) left the study early{reasons}."
         )
     return " ".join(parts)
 
@@ -86,29 +169,42 @@ def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -
 
 
 def compare_with_truth(
-    estimates: pd.DataFrame, truth: dict | None, estimand: str, *, contrast: str | None = None
+    estimates: pd.DataFrame, truth: dict | None, *, visit, outcome: str | None = None
 ) -> str:
-    """For synthetic data: the true difference beside the estimate, and whether the CI covers it.
+    """For synthetic data: the true value beside each estimate at ``visit``, and whether the CI
+    covers it. Returns an empty string for real data (no truth).
 
-    ``estimand`` names an entry of ``truth["estimands"]`` with a ``difference`` (isotretinoin
-    minus comparator). Returns an empty string for real data (no truth).
+    The truth's ``contrasts`` (one record per outcome, visit, contrast and scale, in the
+    design's labels and unit) are matched with the estimate rows of the same outcome, visit,
+    contrast and scale.
     """
     if not truth:
         return ""
-    target = truth["estimands"][estimand]
-    rows = estimates[estimates["scale"] == "mean difference"]
-    if contrast is not None:
-        rows = rows[rows["contrast"] == contrast]
-    if rows.empty:
-        raise ValueError(f"no mean-difference row to compare with {estimand!r}")
-    row = rows.iloc[-1]
-    true_value = float(target["difference"])
-    covered = row["ci_low"] <= true_value <= row["ci_high"]
-    return (
-        f"True value (known for synthetic data): **{true_value:.2f}**. Estimate {describe_estimate(row)} — the "
-        f"interval {'covers' if covered else 'does not cover'} the truth "
-        f"(error {row['estimate'] - true_value:+.2f})."
-    )
+    rows = estimates[estimates["visit"] == visit]
+    if outcome is not None:
+        rows = rows[rows["outcome"] == outcome]
+    sentences = []
+    for row in rows.itertuples(index=False):
+        row = row._asdict()
+        true_value = _true_value(truth, row)
+        if true_value is None:
+            continue
+        covered = row["ci_low"] <= true_value <= row["ci_high"]
+        sentences.append(
+            f"{row['contrast']}: true value (known for synthetic data) **{true_value:.2f}**; estimate "
+            f"{describe_estimate(row)} — the interval {'covers' if covered else 'does not cover'} the "
+            f"truth (error {row['estimate'] - true_value:+.2f})."
+        )
+    return " ".join(sentences)
+
+
+def _true_value(truth: dict, row: Mapping) -> float | None:
+    for record in truth.get("contrasts", []):
+        if (record["outcome"], record["visit"], record["contrast"], record["scale"]) == (
+            row["outcome"], row["visit"], row["contrast"], row["scale"]
+        ):  # fmt: skip
+            return float(record["value"])
+    return None
 
 
 def describe_tipping_point(result) -> str:

@@ -1,34 +1,52 @@
-"""The notebook runtime: what a notebook needs to open its study and save its outputs.
+"""The notebook runtime: what a notebook needs to open its study, show and save its outputs.
 
 A report notebook starts with ``study = open_study(data_path, ...)`` and
 ``out = NotebookOutputs(output_dir, notebook_name)``; the build passes both parameters, and
 interactively (``data_path=None``, ``output_dir=None``) the notebook simulates a study and
-saves nothing. This module is presentation: the build (:mod:`acne_outcomes.report`) is above
-it and never needed inside a kernel.
+saves nothing. Each analysis runs inside ``with out.section("title"):`` — when the data cannot
+support it (:class:`~acne_outcomes.checks.NotEstimable`), the page says "Not estimable here"
+with the reason, the build records it, and the notebook goes on. This module is
+presentation: the build (:mod:`acne_outcomes.report`) is above it and never needed in a kernel.
 """
 
 from __future__ import annotations
 
+import contextlib
+import html
+import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from acne_outcomes.checks import NotEstimable
 from acne_outcomes.io import load_study
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.style import save_figure
 from acne_outcomes.tables import write_table
 
+#: The folder (under the build's output) where each notebook lists its not-estimable analyses.
+NOT_ESTIMABLE_DIR = "not-estimable"
+
 
 class NotebookOutputs:
-    """Where a notebook saves its figures and tables: ``figures/NN-topic/`` and ``tables/NN-topic/``.
+    """Where a notebook saves its figures and tables, and what it could not estimate.
 
-    In the build, papermill passes ``output_dir`` (the staging report folder) and
-    ``notebook_name``; run interactively with ``output_dir=None``, nothing is written.
+    Figures go to ``figures/NN-topic/`` and tables to ``tables/NN-topic/`` under
+    ``output_dir``; the analyses the data could not support are listed in
+    ``not-estimable/NN-topic.json`` (a list of ``{"section", "reason"}``, written only when
+    there is one). In the build, papermill passes ``output_dir`` (the staging report folder)
+    and ``notebook_name``; run interactively with ``output_dir=None``, nothing is written.
     """
 
     def __init__(self, output_dir: str | Path | None, notebook_name: str):
         self.root = None if output_dir is None else Path(output_dir)
         self.name = notebook_name
+        self.not_estimable: list[dict[str, str]] = []
 
     def folder(self, kind: str) -> Path | None:
+        """The output folder of ``kind`` (``figures``, ``tables``) for this notebook, created."""
         if self.root is None:
             return None
         folder = self.root / kind / self.name
@@ -36,13 +54,17 @@ class NotebookOutputs:
         return folder
 
     def figure(self, fig, name: str) -> None:
-        """Save a figure as PNG, SVG and PDF (deterministic bytes).
+        """Show a figure on the page and save it as PNG, SVG and PDF (deterministic bytes).
 
-        Returns nothing, so that a notebook cell ending with it shows no paths.
+        The figure is displayed here and then closed, so it appears exactly once whatever the
+        notebook front end does with open figures. Returns nothing, so that a cell ending with
+        it shows no paths.
         """
         folder = self.folder("figures")
         if folder is not None:
             save_figure(fig, name, folder)
+        display(fig)
+        plt.close(fig)
 
     def table(self, frame, name: str) -> None:
         """Save a table as CSV, HTML and LaTeX."""
@@ -50,16 +72,44 @@ class NotebookOutputs:
         if folder is not None:
             write_table(frame, name, folder)
 
+    @contextlib.contextmanager
+    def section(self, title: str) -> Iterator[None]:
+        """Run one analysis; if the data cannot support it, say so on the page and go on.
+
+        Only :class:`~acne_outcomes.checks.NotEstimable` is caught: any other exception is a
+        bug and fails the notebook (and the build), loudly.
+        """
+        try:
+            yield
+        except NotEstimable as reason:
+            plt.close("all")  # a half-drawn figure of the abandoned analysis is not shown
+            self.not_estimable.append({"section": title, "reason": str(reason)})
+            display(Markdown(f"**Not estimable here:** {html.escape(str(reason))}"))
+            self._write_not_estimable()
+
+    def _write_not_estimable(self) -> None:
+        if self.root is None:
+            return
+        folder = self.root / NOT_ESTIMABLE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.not_estimable, indent=2, ensure_ascii=False)
+        (folder / f"{self.name}.json").write_text(text + "\n", encoding="utf-8")
+
 
 def open_study(
-    data_path=None, *, scenario: str = "rct", seed: int = 0, n_subjects: int | None = None
+    data_path=None,
+    *,
+    scenario: str = "rct",
+    seed: int = 0,
+    n_subjects: int | None = None,
+    **parameters,
 ):
     """The study a notebook analyses: the data package at ``data_path``, else a synthetic one.
 
     The report build always passes ``data_path`` (a validated package, real or generated
     once per build); run interactively with ``data_path=None``, a notebook simulates the
-    scenario in memory.
+    scenario in memory, with any generator settings (``pih_effect=0``, ...) in ``parameters``.
     """
     if data_path is not None:
         return load_study(data_path)
-    return simulate_study(scenario, n_subjects=n_subjects, seed=seed)
+    return simulate_study(scenario, n_subjects=n_subjects, seed=seed, **parameters)

@@ -1,7 +1,8 @@
 """The house style of every figure, and deterministic saving.
 
 One palette (Okabe & Ito 2008, safe for the common colour-vision deficiencies), one colour per
-arm everywhere (:data:`ARM_COLOURS`, :func:`arm_colour`), an ordered sequential palette for
+arm everywhere, by the arm's place in the study's design (:data:`ARM_PALETTE`,
+:func:`arm_colours`: the reference arm blue, the next vermillion, ...), an ordered sequential palette for
 Fitzpatrick skin-phototype groups and ordinal grades, matplotlib settings readable at journal
 column widths (:data:`HOUSE_RC`, :func:`house_style`, :func:`figure`) and :func:`save_figure`,
 which writes PNG, SVG and PDF whose bytes depend only on the figure (no dates, no version
@@ -9,7 +10,7 @@ strings, fixed SVG ids, fixed resolution).
 
 Examples
 --------
->>> arm_colour("isotretinoin") == ARM_COLOURS["isotretinoin"]
+>>> arm_colours(["vehicle", "sarecycline"]) == {"vehicle": "#0072B2", "sarecycline": "#D55E00"}
 True
 >>> fig, ax = figure("single")
 >>> [round(float(size), 2) for size in fig.get_size_inches()]
@@ -24,7 +25,6 @@ import contextlib
 import os
 import re
 import tempfile
-import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -46,11 +46,16 @@ OKABE_ITO = {
     "grey": "#999999",
 }
 
-#: The colour of each arm of the standard, the same in every figure.
-ARM_COLOURS = {
-    "isotretinoin": OKABE_ITO["vermillion"],
-    "comparator": OKABE_ITO["blue"],
-}
+#: Arm colours in the order of the design's arms: the reference first (blue), then vermillion,
+#: bluish green, reddish purple, orange and sky blue.
+ARM_PALETTE = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["sky_blue"],
+)
 
 #: Teaching figures, distinguishable in the common colour-vision deficiencies (blue against grey or
 #: orange keeps apart for deuteranopes and protanopes) and apart from the arm colours where it
@@ -63,15 +68,6 @@ TEACHING_COLOURS = {
     "naive": OKABE_ITO["orange"],
     "better": OKABE_ITO["blue"],
 }
-
-#: Colours for arms not in :data:`ARM_COLOURS`, chosen by a stable hash of the arm name.
-FALLBACK_ARM_COLOURS = (
-    OKABE_ITO["bluish_green"],
-    OKABE_ITO["reddish_purple"],
-    OKABE_ITO["orange"],
-    OKABE_ITO["sky_blue"],
-    OKABE_ITO["grey"],
-)
 
 #: Fitzpatrick skin phototypes, in order.
 FITZPATRICK_TYPES = ("I", "II", "III", "IV", "V", "VI")
@@ -108,7 +104,20 @@ HOUSE_RC = {
     "grid.color": "#DDDDDD",
     "grid.linewidth": 0.5,
     "axes.axisbelow": True,
-    "axes.prop_cycle": mpl.cycler(color=list(ARM_COLOURS.values()) + list(FALLBACK_ARM_COLOURS)),
+    "axes.prop_cycle": mpl.cycler(
+        color=[
+            OKABE_ITO[name]
+            for name in (
+                "vermillion",
+                "blue",
+                "bluish_green",
+                "reddish_purple",
+                "orange",
+                "sky_blue",
+                "grey",
+            )
+        ]  # fmt: skip
+    ),
     "lines.linewidth": 1.2,
     "lines.markersize": 4,
     "xtick.major.width": 0.8,
@@ -129,23 +138,18 @@ SAVE_METADATA = {
 }
 
 
-def arm_colour(name: object) -> str:
-    """Return the colour of an arm: :data:`ARM_COLOURS` or a stable fallback colour.
+def arm_colours(arms: Sequence[object]) -> dict[object, str]:
+    """Each arm's colour by its place among all of a study's arms, the reference first.
 
-    Unknown arm names get a colour from :data:`FALLBACK_ARM_COLOURS` chosen by the CRC-32 of
-    the name, so the same name has the same colour in every figure and every session.
+    Pass every arm of the design (not only those in one figure), so an arm keeps its colour
+    in every figure of a report; arms beyond the palette's six repeat it.
 
     Examples
     --------
-    >>> arm_colour("comparator")
-    '#0072B2'
-    >>> arm_colour("placebo") == arm_colour("placebo")
-    True
+    >>> arm_colours(["comparator", "isotretinoin"])
+    {'comparator': '#0072B2', 'isotretinoin': '#D55E00'}
     """
-    key = str(name)
-    if key in ARM_COLOURS:
-        return ARM_COLOURS[key]
-    return FALLBACK_ARM_COLOURS[zlib.crc32(key.encode("utf-8")) % len(FALLBACK_ARM_COLOURS)]
+    return {arm: ARM_PALETTE[index % len(ARM_PALETTE)] for index, arm in enumerate(arms)}
 
 
 def sequential_colours(count: int, *, low: float = 0.4, high: float = 1.0) -> list[str]:
@@ -199,7 +203,9 @@ def house_style() -> Iterator[None]:
         yield
 
 
-def figure(width: str = "single", height: float | None = None) -> tuple[Figure, Axes]:
+def figure(
+    width: str = "single", height: float | None = None, *, ncols: int = 1, sharey: bool = False
+) -> tuple[Figure, Axes | list[Axes]]:
     """Create a figure in house style at a journal width; return ``(fig, ax)``.
 
     Parameters
@@ -209,6 +215,18 @@ def figure(width: str = "single", height: float | None = None) -> tuple[Figure, 
     height : float, optional
         Height in inches; default 3/4 of the single width (≈ 2.6 in) for single and
         1/2 of the double width (≈ 3.6 in) for double.
+    ncols : int, default 1
+        Panels side by side; with more than one, ``ax`` is the list of panels.
+    sharey : bool, default False
+        Panels share the y axis.
+
+    Notes
+    -----
+    The figure itself is created outside the house style's ``rc_context``: when it is the
+    first figure of a session, pyplot loads the backend then, and a notebook kernel's inline
+    backend switches interactive mode on; inside the context, leaving it would switch
+    interactive mode off again and later figures would not be shown. Only the axes, whose
+    look the style sets, are made inside.
     """
     if width not in WIDTHS:
         raise ValueError(f"width={width!r} is not allowed; allowed: {list(WIDTHS)}")
@@ -216,9 +234,10 @@ def figure(width: str = "single", height: float | None = None) -> tuple[Figure, 
         height = WIDTHS[width] * (0.75 if width == "single" else 0.5)
     if not height > 0:
         raise ValueError(f"height must be a positive number of inches; got {height!r}")
+    fig = plt.figure(figsize=(WIDTHS[width], float(height)), layout="constrained")
     with house_style():
-        fig, ax = plt.subplots(figsize=(WIDTHS[width], float(height)))
-    return fig, ax
+        axes = fig.subplots(1, ncols, sharey=sharey, squeeze=False)[0]
+    return fig, axes[0] if ncols == 1 else list(axes)
 
 
 def _check_name(name: str) -> str:

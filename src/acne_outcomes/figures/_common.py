@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -108,13 +107,23 @@ def axis_label(name: str, unit: str | None = None) -> str:
     return f"{words(name)} ({unit})"
 
 
-def arm_order(values: pd.Series) -> list:
-    """Arms in a fixed order: categories if categorical, else the standard's arms, then sorted."""
-    present = list(pd.unique(values.dropna()))
+def _all_arms(values: pd.Series) -> list:
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return [level for level in values.cat.categories if level in present]
-    known = [arm for arm in style.ARM_COLOURS if arm in present]
-    return known + sorted((arm for arm in present if arm not in known), key=str)
+        return list(values.cat.categories)
+    return sorted(pd.unique(values.dropna()), key=str)
+
+
+def arm_order(values: pd.Series) -> list:
+    """The arms present, in the study's order: a categorical's (the design's, reference first),
+    else sorted (the order :func:`acne_outcomes.checks.resolve_arms` takes the reference from)."""
+    present = set(pd.unique(values.dropna()))
+    return [arm for arm in _all_arms(values) if arm in present]
+
+
+def arm_palette(values: pd.Series) -> dict:
+    """Each arm's colour by its place among all the arms (a categorical's categories, so an
+    arm keeps its colour in every figure of a study; else the sorted arms present)."""
+    return style.arm_colours(_all_arms(values))
 
 
 def ordered_levels(values: pd.Series, name: str) -> list:
@@ -136,11 +145,11 @@ def offsets(count: int, dodge: float) -> list[float]:
     return [dodge * (index - (count - 1) / 2) for index in range(count)]
 
 
-def arm_handles(arms: Sequence, *, kind: str = "line") -> list:
+def arm_handles(arms: Sequence, palette: dict, *, kind: str = "line") -> list:
     """Legend handles in the arm colours: lines, or patches with ``kind="patch"``."""
     if kind == "patch":
-        return [Patch(facecolor=style.arm_colour(arm), label=str(arm)) for arm in arms]
-    return [Line2D([], [], color=style.arm_colour(arm), label=str(arm)) for arm in arms]
+        return [Patch(facecolor=palette[arm], label=str(arm)) for arm in arms]
+    return [Line2D([], [], color=palette[arm], label=str(arm)) for arm in arms]
 
 
 def visit_axis(ax: Axes, values: pd.Series, name: str) -> None:
@@ -169,9 +178,7 @@ def two_axes(
             raise ValueError("axes must be a pair of matplotlib Axes (left, right)")
         return axes[0], axes[1]
     if ax is None:
-        fig, (left, right) = plt.subplots(
-            1, 2, sharey=sharey, figsize=(style.WIDTHS["double"], height)
-        )
+        _, (left, right) = style.figure("double", height, ncols=2, sharey=sharey)
         return left, right
     spec = ax.get_subplotspec()
     if spec is None:

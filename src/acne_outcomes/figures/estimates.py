@@ -16,6 +16,7 @@ from acne_outcomes.figures._common import (
     INK,
     arm_handles,
     arm_order,
+    arm_palette,
     axes_for,
     axis_label,
     finish,
@@ -99,8 +100,8 @@ def plot_forest(
         raise ValueError(f"{function}: a log axis needs positive estimates, limits and null")
     level = floats(estimates["ci_level"]).max() if "ci_level" in estimates.columns else np.nan
     interval = "" if np.isnan(level) else f" ({level:.0%} CI)"
+    ax = axes_for(ax, "double", 0.8 + 0.28 * len(estimates))
     with style.house_style():
-        ax = axes_for(ax, "double", 0.8 + 0.28 * len(estimates))
         y = np.arange(len(estimates))[::-1].astype(float)
         ax.hlines(y, low, high, color=INK, linewidth=1.0)
         ax.plot(centre, y, linestyle="none", marker="s", color=INK, gid="points")
@@ -182,10 +183,11 @@ def plot_waterfall(
     shown = changes[changes[value].notna()].sort_values(value, ascending=False, kind="stable")
     if shown.empty:
         raise ValueError(f"{function}: every value in column {value!r} is missing")
+    ax = axes_for(ax)
     with style.house_style():
-        ax = axes_for(ax)
         positions = np.arange(len(shown))
-        colours = [style.arm_colour(name) for name in shown[arm]]
+        palette = arm_palette(shown[arm])
+        colours = [palette[name] for name in shown[arm]]
         ax.bar(positions, floats(shown[value]), width=0.85, color=colours, linewidth=0)
         ax.axhline(0, color=INK, linewidth=0.8)
         for level in reference_lines:
@@ -209,7 +211,7 @@ def plot_waterfall(
             "Change from baseline (%)" if value == "percent_change" else axis_label(value)
         )
         ax.legend(
-            handles=arm_handles(arm_order(shown[arm]), kind="patch")
+            handles=arm_handles(arm_order(shown[arm]), palette, kind="patch")
             + [Patch(facecolor="none", edgecolor="none", label=note)],
             loc="lower left",
             frameon=True,

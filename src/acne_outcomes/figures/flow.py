@@ -119,12 +119,13 @@ def plot_flow(
     """
     frame = flow_frame(flow)
     arms = arm_order(frame["arm"].dropna()) if frame["arm"].notna().any() else []
+    palette = style.arm_colours(arms)
     columns = max(len(arms), 1)
     stages = list(pd.unique(frame["stage"]))
     line, pad, gap = 1.0, 0.8, 1.6
+    created = ax is None
+    ax = axes_for(ax, "double")
     with style.house_style():
-        created = ax is None
-        ax = axes_for(ax, "double")
         width_in = ax.figure.get_figwidth() * ax.get_position().width
         characters = max(int(width_in * 0.9 / columns * 72 / (7 * 0.6)), 12)
         texts = {index: _box_text(row, characters) for index, row in frame.iterrows()}
@@ -144,7 +145,7 @@ def plot_flow(
                     left, box_width, edge = 0.2, 0.6, INK
                 else:
                     left, box_width = (arms.index(arm) + 0.05) / columns, 0.9 / columns
-                    edge = style.arm_colour(arm)
+                    edge = palette[arm]
                 ax.add_patch(
                     Rectangle(
                         (left, top),

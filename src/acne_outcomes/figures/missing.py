@@ -14,6 +14,7 @@ from acne_outcomes.figures._common import (
     MISSING_COLOUR,
     arm_handles,
     arm_order,
+    arm_palette,
     axes_for,
     axis_label,
     finish,
@@ -83,6 +84,7 @@ def plot_missing_pattern(
         raise ValueError(f"{function}: subjects with more than one arm: {several}")
     arm_of = visits.drop_duplicates(subject).set_index(subject)[arm]
     arms = arm_order(visits[arm])
+    palette = arm_palette(visits[arm])
     order = pd.DataFrame(
         {
             "arm": [arms.index(arm_of[name]) for name in observed.index],
@@ -99,9 +101,9 @@ def plot_missing_pattern(
     matrix = observed.loc[order.index].to_numpy(dtype=float) * (
         order["arm"].to_numpy()[:, None] + 1
     )
-    colours = [MISSING_COLOUR] + [style.arm_colour(name) for name in arms]
+    colours = [MISSING_COLOUR] + [palette[name] for name in arms]
+    ax = axes_for(ax, "single", min(1.6 + 0.04 * len(order), 7.0))
     with style.house_style():
-        ax = axes_for(ax, "single", min(1.6 + 0.04 * len(order), 7.0))
         ax.imshow(
             matrix,
             cmap=ListedColormap(colours),
@@ -140,7 +142,7 @@ def plot_missing_pattern(
             [centres[i] for i in present], [str(arms[i]) for i in present], rotation=90, va="center"
         )
         for label, i in zip(ax.get_yticklabels(), present, strict=True):
-            label.set_color(style.arm_colour(arms[i]))
+            label.set_color(palette[arms[i]])
         ax.set_xticks(np.arange(len(times)), [f"{time:g}" for time in times])
         note = f"{len(order)} subjects" + (
             f";\n{hidden} small pattern(s)\nnot labelled" if hidden else ""
@@ -150,7 +152,7 @@ def plot_missing_pattern(
         beside = ax.transAxes + transforms.ScaledTranslation(0.45, 0, ax.figure.dpi_scale_trans)
         ax.legend(
             handles=[Patch(facecolor=MISSING_COLOUR, label="missing")]
-            + arm_handles(arms, kind="patch")
+            + arm_handles(arms, palette, kind="patch")
             + [Patch(facecolor="none", edgecolor="none", label=note)],
             title=f"{words(outcome)}\nobserved / missing",
             loc="upper left",

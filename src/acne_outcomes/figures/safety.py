@@ -15,6 +15,7 @@ from acne_outcomes.figures._common import (
     INK,
     arm_handles,
     arm_order,
+    arm_palette,
     axes_for,
     finish,
     floats,
@@ -31,15 +32,18 @@ from acne_outcomes.stats.descriptive import summarise
 AE_DOT_COLUMNS = ("term", "arm", "percent", "risk_difference", "rd_ci_low", "rd_ci_high")
 
 
-def ae_dots_frame(estimates: pd.DataFrame) -> pd.DataFrame:
+def ae_dots_frame(estimates: pd.DataFrame, *, arm: object = None) -> pd.DataFrame:
     """Reshape the estimates of :func:`acne_outcomes.stats.safety.ae_incidence` for the dot plot.
 
     Parameters
     ----------
     estimates : DataFrame
         Tidy frame with ``outcome`` = term, rows ``scale="proportion"`` (``contrast`` = arm)
-        and ``scale="risk difference"`` (one non-reference arm; ``estimate``, ``ci_low``,
-        ``ci_high`` as proportions).
+        and ``scale="risk difference"`` (``contrast`` = "arm - reference"; ``estimate``,
+        ``ci_low``, ``ci_high`` as proportions).
+    arm : optional
+        The arm compared with the reference (a study with three arms or more has one risk
+        difference per other arm); required when there are several.
 
     Returns
     -------
@@ -60,9 +64,20 @@ def ae_dots_frame(estimates: pd.DataFrame) -> pd.DataFrame:
         estimates, function, "outcome", "contrast", "estimate", "ci_low", "ci_high", "scale"
     )
     differences = estimates[estimates["scale"] == "risk difference"]
+    contrasts = [str(value) for value in pd.unique(differences["contrast"].dropna())]
+    if arm is None and len(contrasts) != 1:
+        raise ValueError(f"{function}: pass arm= to choose one of the contrasts {contrasts}")
+    chosen = [value for value in contrasts if arm is None or value.split(" - ")[0] == str(arm)]
+    if len(chosen) != 1:
+        raise ValueError(f"{function}: arm={arm!r} is not compared; contrasts: {contrasts}")
+    treated, reference = chosen[0].split(" - ", 1)
+    differences = differences[differences["contrast"].astype(str) == chosen[0]]
     if differences["outcome"].duplicated().any():
-        raise ValueError(f"{function}: one risk difference per term is needed (two arms)")
-    proportions = estimates[estimates["scale"] == "proportion"]
+        raise ValueError(f"{function}: more than one risk difference per term")
+    proportions = estimates[
+        (estimates["scale"] == "proportion")
+        & estimates["contrast"].astype(str).isin([reference, treated])
+    ]
     frame = pd.DataFrame(
         {
             "term": proportions["outcome"],
@@ -132,9 +147,10 @@ def plot_ae_dots(
     terms = per_term.first()
     terms = terms.sort_values("risk_difference", kind="stable") if sort else terms.iloc[::-1]
     position = {term: index for index, term in enumerate(terms.index)}
+    left, right = two_axes(ax, axes, 0.9 + 0.2 * len(terms))
     with style.house_style():
-        left, right = two_axes(ax, axes, 0.9 + 0.2 * len(terms))
         arms = arm_order(incidence["arm"])
+        palette = arm_palette(incidence["arm"])
         for index, arm in enumerate(arms):
             rows = incidence[incidence["arm"] == arm]
             left.plot(
@@ -142,7 +158,7 @@ def plot_ae_dots(
                 [position[term] for term in rows["term"]],
                 linestyle="none",
                 marker=ARM_MARKERS[index % len(ARM_MARKERS)],
-                color=style.arm_colour(arm),
+                color=palette[arm],
                 label=str(arm),
             )
         y = np.arange(len(terms), dtype=float)
@@ -224,9 +240,10 @@ def plot_labs(
     if len(units) > 1:
         raise ValueError(f"{function}: test {test!r} has several units {units}; convert first")
     unit = units[0] if units else standard.units_by_test().get(test)
+    ax = axes_for(ax)
     with style.house_style():
-        ax = axes_for(ax)
         arms = arm_order(rows[arm])
+        palette = arm_palette(rows[arm])
         for arm_name, shift in zip(arms, offsets(len(arms), dodge), strict=True):
             block = rows[rows[arm] == arm_name]
             summary = summarise(
@@ -235,7 +252,7 @@ def plot_labs(
             )  # fmt: skip
             x = summary["_visit"].to_numpy(dtype=float) + shift
             centre = summary["centre"].to_numpy(float)
-            colour = style.arm_colour(arm_name)
+            colour = palette[arm_name]
             ax.plot(x, centre, marker="o", color=colour, label=str(arm_name), zorder=3)
             ax.errorbar(
                 x,
@@ -254,7 +271,7 @@ def plot_labs(
             if "upper_limit_normal" in rows.columns
             else []
         )
-        handles = arm_handles(arms)
+        handles = arm_handles(arms, palette)
         for limit in limits:
             ax.axhline(limit, color=INK, linestyle="--", linewidth=0.8, gid="uln")
             label = f"ULN {limit:g} {unit}" if unit else f"ULN {limit:g}"

@@ -13,6 +13,7 @@ from acne_outcomes import style
 from acne_outcomes.figures._common import (
     INK,
     arm_order,
+    arm_palette,
     axes_for,
     finish,
     floats,
@@ -48,7 +49,9 @@ def _at_risk(rows: pd.DataFrame, when: float) -> str:
     return f"{int(later['at_risk'].iloc[0])}"
 
 
-def _at_risk_table(ax: Axes, per_arm: Mapping[object, pd.DataFrame], ticks: Sequence) -> None:
+def _at_risk_table(
+    ax: Axes, per_arm: Mapping[object, pd.DataFrame], ticks: Sequence, palette: Mapping
+) -> None:
     """Write the numbers at risk under the axis: a header, then one row per arm."""
     figure_inches = ax.figure.dpi_scale_trans
     under_tick = transforms.blended_transform_factory(ax.transData, ax.transAxes)
@@ -63,7 +66,7 @@ def _at_risk_table(ax: Axes, per_arm: Mapping[object, pd.DataFrame], ticks: Sequ
             fontsize=7,
             ha="right",
             fontweight="bold" if arm is None else "normal",
-            color=INK if arm is None else style.arm_colour(arm),
+            color=INK if arm is None else palette[arm],
             transform=left_edge
             + transforms.ScaledTranslation(-label_gap / 72, drop, figure_inches),
         )
@@ -76,7 +79,7 @@ def _at_risk_table(ax: Axes, per_arm: Mapping[object, pd.DataFrame], ticks: Sequ
                 _at_risk(per_arm[arm], tick),
                 fontsize=7,
                 ha="center",
-                color=style.arm_colour(arm),
+                color=palette[arm],
                 gid="at-risk",
                 transform=under_tick + transforms.ScaledTranslation(0, drop, figure_inches),
             )
@@ -132,16 +135,17 @@ def plot_km(
         *(("ci_low", "ci_high") if band else ()),
         "at_risk" if at_risk else None,
     )
+    ax = axes_for(ax, "single", 3.0 if at_risk else None)
     with style.house_style():
-        ax = axes_for(ax, "single", 3.0 if at_risk else None)
         arms = arm_order(data["arm"])
+        palette = arm_palette(data["arm"])
         per_arm = {}
         for arm in arms:
             rows = data[data["arm"] == arm].sort_values("time", kind="stable")
             per_arm[arm] = rows
             x = np.concatenate([[0.0], floats(rows["time"])])
             y = np.concatenate([[1.0], floats(rows["survival"])])
-            colour = style.arm_colour(arm)
+            colour = palette[arm]
             ax.step(x, y, where="post", color=colour, label=str(arm))
             if band:
                 low = np.concatenate([[1.0], floats(rows["ci_low"])])
@@ -156,5 +160,5 @@ def plot_km(
             left, right = ax.get_xlim()
             ticks = [t for t in (ax.get_xticks() if times is None else times) if left <= t <= right]
             ax.set_xticks(ticks)
-            _at_risk_table(ax, per_arm, ticks)
+            _at_risk_table(ax, per_arm, ticks, palette)
         return finish(ax, title)

@@ -59,8 +59,8 @@ def plot_estimates_vs_truth(
     )
     ok = replicates[replicates["error"] == ""]
     names = list(dict.fromkeys(ok["strategy"]))
+    ax = axes_for(ax, "double", 0.9 + 0.9 * len(names))
     with style.house_style():
-        ax = axes_for(ax, "double", 0.9 + 0.9 * len(names))
         rng = np.random.default_rng(0)
         for position, name in enumerate(names):
             rows = ok[ok["strategy"] == name]
@@ -122,8 +122,8 @@ def plot_winners_curse(
     """
     function = "plot_winners_curse"
     require_frame(table, function, "setting", "power", "mean_estimate", "mean_significant", "truth")
+    power_axes, estimate_axes = two_axes(ax, axes, 2.8, sharey=False)
     with style.house_style():
-        power_axes, estimate_axes = two_axes(ax, axes, 2.8, sharey=False)
         x = np.arange(len(table))
         power_axes.bar(x, table["power"], color=_COLOURS["better"])
         power_axes.set_xticks(x, table["setting"])
@@ -176,8 +176,8 @@ def plot_claims_evidence(
     function = "plot_claims_evidence"
     require_frame(evidence, function, "claims", "role", "rejection_rate", "truth")
     designs = list(dict.fromkeys(evidence["claims"]))
+    ax = axes_for(ax, "double", 0.8 + 0.5 * len(designs))
     with style.house_style():
-        ax = axes_for(ax, "double", 0.8 + 0.5 * len(designs))
         y = np.arange(len(designs))[::-1]
         for offset, role in ((0.18, "naive"), (-0.18, "better")):
             rows = evidence[evidence["role"] == role].set_index("claims").reindex(designs)

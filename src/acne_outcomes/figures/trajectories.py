@@ -15,6 +15,7 @@ from acne_outcomes.checks import check_ci_level
 from acne_outcomes.figures._common import (
     arm_handles,
     arm_order,
+    arm_palette,
     axes_for,
     axis_label,
     field_of,
@@ -69,7 +70,7 @@ def plot_mean_trajectories(
     ...     "ci_low": [5.5, 2.5, 5.6, 4.0], "ci_high": [6.5, 3.5, 6.6, 5.0], "scale": "mean"})
     >>> ax = plot_mean_trajectories(estimates)
     >>> [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
-    ['isotretinoin', 'comparator']
+    ['comparator', 'isotretinoin']
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     function = "plot_mean_trajectories"
@@ -85,14 +86,15 @@ def plot_mean_trajectories(
     means = means[means["outcome"] == outcome]
     if means.empty:
         raise ValueError(f"{function}: outcome={outcome!r} has no mean rows; allowed: {outcomes}")
+    ax = axes_for(ax)
     with style.house_style():
-        ax = axes_for(ax)
         arms = arm_order(means["contrast"])
+        palette = arm_palette(means["contrast"])
         for arm, shift in zip(arms, offsets(len(arms), dodge), strict=True):
             rows = means[means["contrast"] == arm].sort_values("visit")
             x = floats(rows["visit"]) + shift
             centre, low, high = (floats(rows[name]) for name in ("estimate", "ci_low", "ci_high"))
-            colour = style.arm_colour(arm)
+            colour = palette[arm]
             ax.plot(x, centre, marker="o", color=colour, label=str(arm), zorder=3)
             if band:
                 ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
@@ -156,9 +158,10 @@ def plot_spaghetti(
         raise ValueError(
             f"{function}: highlight subjects not in the data: {sorted(unknown, key=str)}"
         )
+    ax = axes_for(ax)
     with style.house_style():
-        ax = axes_for(ax)
         arms = arm_order(visits[arm])
+        palette = arm_palette(visits[arm])
         grouped = visits.sort_values([subject, visit]).groupby(subject, sort=True)
         for position, (name, rows) in enumerate(grouped):
             observed = rows[rows[outcome].notna()]
@@ -166,7 +169,7 @@ def plot_spaghetti(
             ax.plot(
                 floats(observed[visit]),
                 floats(observed[outcome]),
-                color=style.arm_colour(rows[arm].iloc[0]),
+                color=palette[rows[arm].iloc[0]],
                 gid=f"subject-{position}",
                 linewidth=1.8 if bold else 0.6,
                 alpha=1.0 if bold else 0.35,
@@ -174,7 +177,7 @@ def plot_spaghetti(
                 marker="o" if bold else None,
                 markersize=2.5,
             )
-        ax.legend(handles=arm_handles(arms))
+        ax.legend(handles=arm_handles(arms, palette))
         visit_axis(ax, visits[visit], visit)
         ax.set_ylabel(axis_label(outcome))
         return finish(ax, title)
@@ -226,11 +229,12 @@ def plot_stacked_grades(
         raise ValueError(f"{function}: every value in column {outcome!r} is missing")
     grades = ordered_levels(graded[outcome], outcome)
     arms = arm_order(graded[arm])
+    palette = arm_palette(graded[arm])
     times = sorted(pd.unique(floats(graded[visit])))
     colours = style.sequential_colours(len(grades), low=0.1, high=0.95)
     width = 0.8 / len(arms)
+    ax = axes_for(ax, "double")
     with style.house_style():
-        ax = axes_for(ax, "double")
         for arm_name, shift in zip(arms, offsets(len(arms), width), strict=True):
             rows = graded[graded[arm] == arm_name]
             shares = proportions(
@@ -259,7 +263,7 @@ def plot_stacked_grades(
                 0.035,
                 width=width * 0.92,
                 bottom=1.015,
-                color=style.arm_colour(arm_name),
+                color=palette[arm_name],
                 linewidth=0,
                 gid="arm-strip",
             )
@@ -281,7 +285,7 @@ def plot_stacked_grades(
         )
         ax.add_artist(first)
         ax.legend(
-            handles=arm_handles(arms, kind="patch"),
+            handles=arm_handles(arms, palette, kind="patch"),
             title="Arm (strip)",
             loc="lower left",
             bbox_to_anchor=(1.01, 0.0),
@@ -341,8 +345,8 @@ def plot_by_group(
         raise ValueError(f"{function}: no rows with both {outcome!r} and {group!r} present")
     levels = ordered_levels(used[group], group)
     colours = style.group_colours(levels)
+    ax = axes_for(ax)
     with style.house_style():
-        ax = axes_for(ax)
         for level, shift in zip(levels, offsets(len(levels), dodge), strict=True):
             rows = used[used[group] == level]
             summary = summarise(

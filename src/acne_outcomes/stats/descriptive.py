@@ -7,6 +7,7 @@ them and the missing-data and appraisal code builds on them, but none of those c
 * :func:`two_sample_t` — Student's two-sample t-test, vectorised over many samples at once;
 * :func:`summarise` — mean with a t-interval, or median with the interquartile range, per group;
 * :func:`arm_visit_means` — observed means per arm and visit as a tidy estimate frame;
+* :func:`mean_change` — the within-arm mean change (or percent change) from baseline per visit;
 * :func:`proportions` — the share of each category of a column, per group.
 """
 
@@ -20,7 +21,8 @@ import pandas as pd
 from scipy import stats as scipy_stats
 
 from acne_outcomes.checks import check_choice, check_ci_level, require_columns
-from acne_outcomes.stats.tidy import estimate_frame
+from acne_outcomes.derive import change_from_baseline, percent_change_from_baseline
+from acne_outcomes.stats.tidy import Result, diagnostics_frame, estimate_frame, exclusion_rows
 
 STATISTICS = ("mean", "median")
 SUMMARY_COLUMNS = ("centre", "low", "high", "n")
@@ -247,6 +249,62 @@ def arm_visit_means(
                      "ci_high": test["ci_high"], "ci_level": ci_level, "n": test["n"],
                      "method": "observed mean, t-interval", "scale": "mean"})  # fmt: skip
     return estimate_frame(rows)
+
+
+def mean_change(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    subject: str,
+    visit: str,
+    arm: str,
+    baseline_visit: object = 0,
+    percent: bool = False,
+    ci_level: float = 0.95,
+) -> Result:
+    """Within-arm mean change (or percent change) from baseline at each visit, with t-intervals.
+
+    What a single-arm study can report: it is **not** an estimate of a treatment's effect,
+    since the change also holds the natural course, regression to the mean and rater drift.
+
+    Returns
+    -------
+    Result
+        ``estimates``: one row per arm and post-baseline visit, ``contrast`` = the arm,
+        ``estimate`` = mean change (``scale="mean change"``) or mean percent change
+        (``scale="mean percent change"``, outcome ``"percent change in <outcome>"``), its
+        t-interval and the one-sample t-test of no change, ``n`` = subjects with both values.
+        ``diagnostics``: the rows left out, by reason (baseline rows, missing values, a zero
+        baseline for percent change).
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3], "month": [0, 3] * 3, "arm": "a",
+    ...                      "y": [10.0, 6.0, 8.0, 6.0, 9.0, 6.0]})
+    >>> change = mean_change(data, outcome="y", subject="id", visit="month", arm="arm")
+    >>> change.estimates[["visit", "estimate", "n"]].values.tolist()
+    [[3.0, -3.0, 3]]
+    """
+    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm)
+    derive = percent_change_from_baseline if percent else change_from_baseline
+    derived = derive(
+        data, subject=subject, visit=visit, outcome=outcome, baseline_visit=baseline_visit
+    )
+    value = "percent_change" if percent else "change"
+    label = f"percent change in {outcome}" if percent else outcome
+    scale = "mean percent change" if percent else "mean change"
+    rows = []
+    groups = derived.data.groupby([arm, visit], sort=True, observed=True)[value]
+    for (arm_name, visit_value), values in groups:
+        test = one_sample_t(values, ci_level=ci_level)
+        rows.append({"outcome": label, "contrast": str(arm_name), "visit": visit_value,
+                     "estimate": test["estimate"], "se": test["se"], "ci_low": test["ci_low"],
+                     "ci_high": test["ci_high"], "ci_level": ci_level, "p_value": test["p_value"],
+                     "n": test["n"], "method": f"observed {scale} from baseline, t-interval",
+                     "scale": scale})  # fmt: skip
+    reasons = derived.exclusions["reason"].value_counts().to_dict()
+    diagnostics = diagnostics_frame(exclusion_rows(reasons), outcome=label)
+    return Result(estimate_frame(rows), diagnostics)
 
 
 def proportions(

@@ -417,3 +417,25 @@ def worst_grade_table(
         *exclusion_rows({f"{grade} missing (events)": int(grades.isna().sum())}),
     ]
     return Result(table, diagnostics_frame(rows, outcome=grade, method="worst grade per subject"))
+
+
+def tests_with_limits(
+    labs: pd.DataFrame, *, test: str = "test", upper_limit: str = "upper_limit_normal"
+) -> list:
+    """The lab tests with an upper limit of normal and a value, in the data's order of tests.
+
+    A categorical ``test`` keeps its categories' order (the data standard's); pregnancy tests
+    have no limit and are left out.
+
+    >>> labs = pd.DataFrame({"test": ["alt", "pregnancy", "alt"], "upper_limit_normal": [40.0, None, 40.0]})
+    >>> tests_with_limits(labs)
+    ['alt']
+    """
+    require_columns(labs, test=test, upper_limit=upper_limit)
+    limited = set(labs.loc[labs[upper_limit].notna(), test].dropna())
+    order = (
+        labs[test].cat.categories
+        if isinstance(labs[test].dtype, pd.CategoricalDtype)
+        else sorted(limited)
+    )
+    return [name for name in order if name in limited]
