@@ -26,7 +26,7 @@ from statsmodels.genmod.generalized_estimating_equations import OrdinalGEE
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import NotEstimable, check_ci_level, require_columns, resolve_arms
 from acne_outcomes.derive import as_grade
 from acne_outcomes.stats.tidy import (
     Result,
@@ -300,6 +300,8 @@ def _cross_sectional(frame, outcome, arm, baseline, reference, treated, z):
     exog = _design(frame, arm, treated, baseline)
     grades = frame[outcome].to_numpy(int)
     levels = np.unique(grades)
+    if len(levels) < 2:
+        raise NotEstimable(f"{outcome} takes a single value ({levels[0]:g}) here: nothing to model")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = OrderedModel(grades, exog, distr="logit").fit(
@@ -308,6 +310,7 @@ def _cross_sectional(frame, outcome, arm, baseline, reference, treated, z):
     converged = bool(fit.mle_retvals["converged"]) and not any(
         issubclass(w.category, ConvergenceWarning) for w in caught
     )
+    _require_covariance(fit, outcome)
     if not converged:
         warnings.warn("proportional-odds fit did not converge", ConvergenceWarning, stacklevel=3)
     method = "proportional odds (ML, logit)" + (f", adjusted for {baseline}" if baseline else "")
@@ -338,6 +341,21 @@ def _cross_sectional(frame, outcome, arm, baseline, reference, treated, z):
         *_brant_rows(*_brant_statistics(grades, exog, names)),
     ]
     return rows, diagnostics, method
+
+
+def _require_covariance(fit, outcome: str) -> None:
+    """Raise ``NotEstimable`` when the fit has no usable covariance (a singular information
+    matrix: with little variation, the arm or the baseline nearly determines the grade)."""
+    try:
+        finite = np.all(np.isfinite(np.asarray(fit.bse, dtype=float)))
+    except (ValueError, np.linalg.LinAlgError):
+        finite = False
+    if not finite:
+        raise NotEstimable(
+            f"the proportional-odds model of {outcome} cannot be estimated here: its information "
+            "matrix is singular (with so little variation, the arm or the baseline grade nearly "
+            "determines the grade)"
+        )
 
 
 def _longitudinal(frame, outcome, arm, baseline, subject, visit, reference, treated, z):

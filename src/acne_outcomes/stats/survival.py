@@ -18,7 +18,13 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import (
+    NotEstimable,
+    check_choice,
+    check_ci_level,
+    require_columns,
+    resolve_arms,
+)
 from acne_outcomes.stats.tidy import (
     Result,
     complete_rows,
@@ -53,6 +59,14 @@ def _km_interval(surv, se, z, conf_type):
             width = z * se / (surv * np.abs(np.log(surv)))
             low, high = surv ** np.exp(width), surv ** np.exp(-width)
     return np.clip(low, 0, 1), np.clip(high, 0, 1)
+
+
+def _require_events(frame: pd.DataFrame, event: str) -> None:
+    if not frame[event].to_numpy(bool).any():
+        raise NotEstimable(
+            f"no {event} event occurred among the {len(frame)} subjects: the curve stays at 1 "
+            "and no time to the event can be estimated"
+        )
 
 
 def kaplan_meier(
@@ -113,6 +127,7 @@ def kaplan_meier(
     ci_level = check_ci_level(ci_level)
     check_choice("conf_type", conf_type, CONF_TYPES)
     frame, reasons = _survival_frame(data, [time, event] + ([arm] if arm else []), time, event)
+    _require_events(frame, event)
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     groups = [("all", frame)] if arm is None else list(frame.groupby(arm, observed=True))
     rows, medians = [], []
@@ -187,6 +202,7 @@ def log_rank(
     require_columns(data, time=time, event=event, arm=arm, strata=strata)
     columns = [time, event, arm] + ([strata] if strata else [])
     frame, reasons = _survival_frame(data, columns, time, event)
+    _require_events(frame, event)
     resolve_arms(frame[arm], None)
     statistic, p_value = survdiff(
         frame[time].to_numpy(float),
