@@ -64,7 +64,7 @@ def _km_interval(surv, se, z, conf_type):
 def _require_events(frame: pd.DataFrame, event: str) -> None:
     if not frame[event].to_numpy(bool).any():
         raise NotEstimable(
-            f"no {event} event occurred among the {len(frame)} subjects: the curve stays at 1 "
+            f"none of the {len(frame)} subjects had the event ({event}): the curve stays at 1 "
             "and no time to the event can be estimated"
         )
 
