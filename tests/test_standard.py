@@ -66,9 +66,12 @@ def test_dictionary_lists_every_field_and_is_generated(tmp_path, capsys):
     markdown, page = to_markdown(), to_html()
     for table in standard.TABLES:
         for name in standard.field_names(table):
-            assert f"| {name} |" in markdown
-            assert f"<code>{name}</code>" in page
+            shown = "month / week / day" if name == "month" else name
+            assert f"| {shown} |" in markdown
+            assert f"<code>{shown}</code>" in page
     assert "0 = clear < 1 = almost clear" in markdown
+    for name in standard.descriptor()["designSchema"]["properties"]:
+        assert f"| {name} |" in markdown and f"<code>{name}</code>" in page
     assert cli(["dictionary", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "data-dictionary.md").read_text(encoding="utf-8") == markdown
     assert (tmp_path / "data-dictionary.html").read_text(encoding="utf-8") == page

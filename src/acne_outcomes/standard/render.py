@@ -30,6 +30,13 @@ def _constraints(item: dict) -> str:
         parts.append("one of: " + ", ".join(map(str, constraints["enum"])))
     if item.get("optionalColumn"):
         parts.append("column may be absent")
+    if item.get("family"):
+        parts.append(f"outcome family: {item['family']}")
+    if item.get("visitColumn"):
+        limits = ", ".join(
+            f"{column['name']} (to {column['maximum']})" for column in item["visitColumn"].values()
+        )
+        parts.append(f"named for the design's visit unit: {limits}")
     return "; ".join(parts)
 
 
@@ -37,7 +44,9 @@ def dictionary_rows(table: str) -> list[dict[str, str]]:
     """One dict per field: name, type, unit, constraints, description, source."""
     return [
         {
-            "column": item["name"],
+            "column": " / ".join(column["name"] for column in item["visitColumn"].values())
+            if item.get("visitColumn")
+            else item["name"],
             "type": item["type"],
             "unit": item.get("unit", ""),
             "constraints": _constraints(item),
@@ -45,6 +54,15 @@ def dictionary_rows(table: str) -> list[dict[str, str]]:
             "source": item.get("source", ""),
         }
         for item in standard.fields(table)
+    ]
+
+
+def design_rows() -> list[dict[str, str]]:
+    """One dict per property of the design a study declares: name, type, description."""
+    schema = standard.descriptor()["designSchema"]
+    return [
+        {"property": name, "type": spec["type"], "description": spec["description"]}
+        for name, spec in schema["properties"].items()
     ]
 
 
@@ -93,6 +111,12 @@ def to_markdown() -> str:
             cells = [cell.replace("|", "\\|") for cell in row.values()]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    schema = package["designSchema"]
+    lines += ["## The study's design", "", schema["description"], "",
+              "| property | type | description |", "|---|---|---|"]  # fmt: skip
+    for row in design_rows():
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row.values()) + " |")
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -131,6 +155,18 @@ def to_html() -> str:
             cells += [f"<td>{escape(value)}</td>" for key, value in row.items() if key != "column"]
             parts.append("<tr>" + "".join(cells) + "</tr>")
         parts.append("</tbody></table>")
+    schema = package["designSchema"]
+    parts += [
+        '<h2 id="design">The study\'s design</h2>',
+        f"<p>{escape(schema['description'])}</p>",
+        "<table><thead><tr><th>property</th><th>type</th><th>description</th></tr></thead><tbody>",
+    ]
+    for row in design_rows():
+        parts.append(
+            f"<tr><td><code>{escape(row['property'])}</code></td><td>{escape(row['type'])}</td>"
+            f"<td>{escape(row['description'])}</td></tr>"
+        )
+    parts.append("</tbody></table>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
