@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from acne_outcomes.simulate import true_contrast
 from acne_outcomes.stats.tidy import Result
 from acne_outcomes.tables import format_p
 
@@ -199,12 +200,13 @@ def compare_with_truth(
 
 
 def _true_value(truth: dict, row: Mapping) -> float | None:
-    for record in truth.get("contrasts", []):
-        if (record["outcome"], record["visit"], record["contrast"], record["scale"]) == (
-            row["outcome"], row["visit"], row["contrast"], row["scale"]
-        ):  # fmt: skip
-            return float(record["value"])
-    return None
+    try:
+        return true_contrast(
+            truth, outcome=row["outcome"], visit=row["visit"], contrast=row["contrast"],
+            scale=row["scale"],
+        )  # fmt: skip
+    except KeyError:
+        return None
 
 
 def describe_tipping_point(result) -> str:

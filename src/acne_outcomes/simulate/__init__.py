@@ -1,9 +1,10 @@
 """Synthetic acne studies with known truth: :func:`simulate_study`.
 
 The generative model is described in ``docs/generator.md`` (the model card); defaults and
-their sources are in :mod:`acne_outcomes.simulate.defaults`, the designs in
-:mod:`acne_outcomes.simulate.scenarios`, the true estimands in
-:mod:`acne_outcomes.simulate.truth`.
+their sources are in :mod:`acne_outcomes.simulate.defaults`, the scenarios in
+:mod:`acne_outcomes.simulate.scenarios`, the design knobs (arms, visits, visit unit, outcomes
+and tables collected) in :mod:`acne_outcomes.simulate.plan`, the true estimands and the
+design's true contrasts in :mod:`acne_outcomes.simulate.truth`.
 
 Examples
 --------
@@ -15,21 +16,26 @@ Examples
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from importlib.metadata import version
 
 import numpy as np
 
-from acne_outcomes import standard
-from acne_outcomes.design import Arm, Design
 from acne_outcomes.simulate import model
 from acne_outcomes.simulate.assemble import assemble
 from acne_outcomes.simulate.defaults import DEFAULTS, defaults_table, resolve_parameters
+from acne_outcomes.simulate.plan import generator_outcomes, make_plan
 from acne_outcomes.simulate.scenarios import SCENARIOS
-from acne_outcomes.simulate.truth import true_values
+from acne_outcomes.simulate.truth import true_contrast, true_values
 from acne_outcomes.study import Study
 
-__all__ = ["BLOCK_SIZE", "DEFAULTS", "SCENARIOS", "defaults_table", "simulate_study"]
+__all__ = [
+    "BLOCK_SIZE",
+    "DEFAULTS",
+    "SCENARIOS",
+    "defaults_table",
+    "simulate_study",
+    "true_contrast",
+]
 
 BLOCK_SIZE = 4096
 _VERSION = version("acne-outcomes")  # recorded in every synthetic study's metadata
@@ -41,6 +47,11 @@ def simulate_study(
     seed: int = 0,
     *,
     n_jobs: int = 1,
+    arms=None,
+    visits=None,
+    visit_unit: str | None = None,
+    outcomes=None,
+    tables=None,
     **parameters,
 ) -> Study:
     """Simulate a longitudinal acne study with known truth.
@@ -57,6 +68,27 @@ def simulate_study(
     n_jobs : int
         Worker processes (joblib) generating the fixed-size subject blocks; the result does
         not depend on it.
+    arms : sequence or mapping, optional
+        Which model courses (``isotretinoin``, ``comparator``, ``untreated`` = the natural
+        course) are the arms, with their labels and display names, the reference first: e.g.
+        ``[("comparator", "vehicle"), ("isotretinoin", "sarecycline", "Sarecycline")]`` or
+        ``{"untreated": "vehicle", "isotretinoin": "drug"}``; one to three arms (forms in
+        :func:`acne_outcomes.simulate.plan.make_plan`). Default: comparator and isotretinoin,
+        or isotretinoin alone in ``single_arm``. Allocation is equal across arms, except that
+        ``allocation_isotretinoin`` applies to two arms of which one is isotretinoin.
+    visits : sequence of int, optional
+        The scheduled visits as native months, a subset of 0, 1, 2, 3, 4, 5, 6, 9, 12 with
+        0 (e.g. ``(0, 3, 6)``); other visits, and their labs, are not generated.
+    visit_unit : {"months", "weeks", "days"}, optional
+        Names the visit column ``month``, ``week`` or ``day``, holding the native month
+        converted (weeks = round(month x 52/12), days = round(month x 365.25/12));
+        ``study_day`` stays the actual day. Default months.
+    outcomes : iterable of str, optional
+        The visit measurements collected (the others' columns are all missing); default every
+        measurement the generator makes (all but ``melanin_index_difference``).
+    tables : iterable of str, optional
+        The tables collected: ``subjects`` and ``visits`` always, ``adverse_events`` and
+        ``labs`` if listed (else empty). Default all four.
     **parameters
         Overrides of the defaults (``defaults_table()`` lists names, values and sources),
         applied on top of the scenario's own settings.
@@ -64,13 +96,18 @@ def simulate_study(
     Returns
     -------
     Study
-        The four tables conformed to the data standard; ``metadata`` (scenario, seed,
-        parameters) and ``truth`` (true parameters and estimands, JSON-serialisable).
+        The four tables conformed to the data standard; ``design`` (exactly what was
+        generated); ``metadata`` (scenario, seed, parameters and, when any was given, the
+        design knobs) and ``truth`` (true parameters, estimands and the design's true
+        ``contrasts``, JSON-serialisable; look one up with :func:`true_contrast`).
 
     Raises
     ------
     ValueError
-        Unknown scenario or parameter names (naming the allowed ones) or impossible values.
+        Unknown scenario, parameter or knob values (naming the allowed ones), impossible
+        values, or a design the assignment rule cannot produce (``single_arm`` with several
+        arms, ``by_indication`` without two arms one of which is isotretinoin, an explicit
+        ``allocation_isotretinoin`` that does not apply).
 
     Notes
     -----
@@ -88,6 +125,12 @@ def simulate_study(
     ['isotretinoin']
     >>> round(study.truth["estimands"]["pih_index_difference_month12"]["difference"], 6) <= 0
     True
+    >>> trial = simulate_study(n_subjects=30, seed=1, visits=(0, 3, 6), visit_unit="weeks",
+    ...     arms=[("untreated", "vehicle", "Vehicle"), ("isotretinoin", "drug", "Drug")])
+    >>> trial.design.visits, trial.subjects["arm"].cat.categories.tolist()
+    ((0, 13, 26), ['vehicle', 'drug'])
+    >>> value = true_contrast(trial.truth, outcome="pih_index", visit=26,
+    ...                       contrast="drug - vehicle", scale="mean difference")
     """
     if scenario not in SCENARIOS:
         raise ValueError(
@@ -98,13 +141,21 @@ def simulate_study(
     _check_integer("n_subjects", n_subjects, 1)
     _check_integer("seed", seed, 0)
     _check_integer("n_jobs", n_jobs, 1)
-    resolved = resolve_parameters({**chosen.overrides, **parameters})
+    explicit = {**chosen.overrides, **parameters}
+    resolved = resolve_parameters(explicit)
+    knobs = {"arms": arms, "visits": visits, "visit_unit": visit_unit, "outcomes": outcomes,
+             "tables": tables}  # fmt: skip
+    plan = make_plan(resolved, **knobs, explicit=explicit)
     sizes = [min(BLOCK_SIZE, n_subjects - start) for start in range(0, n_subjects, BLOCK_SIZE)]
-    blocks = _generate(resolved, sizes, seed, n_jobs)
-    design = _design(resolved)
-    labels = {code: label for code, label in enumerate(model.ARMS) if label in design.labels}
-    tables = assemble(blocks, sizes, resolved["n_sites"], labels, design.labels)
-    truth = true_values(resolved, scenario)
+    blocks = _generate(resolved, sizes, seed, n_jobs, plan.courses, plan.scheduled)
+    tables = assemble(
+        blocks, sizes, resolved["n_sites"], plan.arm_labels, list(plan.labels),
+        visit_unit=plan.visit_unit, outcomes=plan.outcomes, tables=plan.tables,
+    )  # fmt: skip
+    truth = true_values(
+        resolved, scenario, arms=[(model.COURSES[c], label) for c, label in plan.arm_labels.items()],
+        months=plan.months, visit_unit=plan.visit_unit, outcomes=plan.outcomes,
+    )  # fmt: skip
     metadata = {
         "source": "synthetic",
         "generator": "acne_outcomes.simulate",
@@ -116,33 +167,18 @@ def simulate_study(
         "parameters": copy.deepcopy(truth["parameters"]),
         "rows_loaded": {name: len(frame) for name, frame in tables.items()},
     }
+    if any(value is not None for value in knobs.values()):
+        metadata["design_knobs"] = plan.knobs()
     # The tables are built in the standard's dtypes (assemble.py; the tests check that
     # study.conform leaves them unchanged), so the Study is made without re-conforming.
-    outcomes = tuple(name for name in design_outcomes() if tables["visits"][name].notna().any())
-    design = replace(design, outcomes=outcomes)
+    # The design lists the outcomes with a value (an untreated arm alone has no adherence).
+    design = plan.design(name for name in plan.outcomes if tables["visits"][name].notna().any())
     return Study(**tables, metadata=metadata, truth=truth, design=design)
 
 
 def design_outcomes() -> tuple[str, ...]:
     """The visit measurements the generator can produce (``melanin_index_difference`` is not)."""
-    return tuple(name for name in standard.outcome_families() if name != "melanin_index_difference")
-
-
-def _design(parameters: dict) -> Design:
-    """The generator's design: comparator (the reference) and isotretinoin, or isotretinoin
-    alone for a single-arm study; visits at months 0-6, 9 and 12; treatment to month 5."""
-    arms = [Arm(label, label) for label in reversed(model.ARMS)]
-    if parameters["treatment_assignment"] == "single_arm":
-        arms = [Arm(model.ARMS[0], model.ARMS[0])]
-    return Design(
-        arms=tuple(arms),
-        visit_unit="months",
-        visits=tuple(int(month) for month in model.MONTHS),
-        end_of_treatment=int(model.MONTHS[model.END_OF_TREATMENT_VISIT]),
-        primary_visits={"lesions": 5, "scars": 12, "pih": 12},
-        outcomes=design_outcomes(),
-        tables=standard.TABLES,
-    )
+    return generator_outcomes()
 
 
 def _check_integer(name: str, value, minimum: int) -> None:
@@ -150,11 +186,17 @@ def _check_integer(name: str, value, minimum: int) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
-def _generate(parameters: dict, sizes: list[int], seed: int, n_jobs: int) -> list[dict]:
+def _generate(
+    parameters: dict, sizes: list[int], seed: int, n_jobs: int, courses, scheduled
+) -> list[dict]:
     if n_jobs == 1 or len(sizes) == 1:
-        return [model.generate_block(parameters, size, seed, b) for b, size in enumerate(sizes)]
+        return [
+            model.generate_block(parameters, size, seed, b, courses, scheduled)
+            for b, size in enumerate(sizes)
+        ]
     from joblib import Parallel, delayed
 
     return Parallel(n_jobs=n_jobs)(
-        delayed(model.generate_block)(parameters, size, seed, b) for b, size in enumerate(sizes)
+        delayed(model.generate_block)(parameters, size, seed, b, courses, scheduled)
+        for b, size in enumerate(sizes)
     )

@@ -20,6 +20,7 @@ import pyarrow as pa
 from acne_outcomes import standard
 from acne_outcomes.simulate import model
 from acne_outcomes.simulate.defaults import ADVERSE_EVENT_TERMS, LAB_TESTS
+from acne_outcomes.simulate.plan import visit_in_unit
 
 FITZPATRICK = ("I", "II", "III", "IV", "V", "VI")
 RELATED = ("not_related", "unlikely", "possible", "probable", "definite")
@@ -77,8 +78,8 @@ def _join(blocks: list[dict], key: str, offsets=None, dtype=None) -> np.ndarray:
     return np.concatenate(parts, dtype=dtype, casting="same_kind")
 
 
-def _frame(table: str, columns: dict) -> pd.DataFrame:
-    names = standard.field_names(table)
+def _frame(table: str, columns: dict, visit_unit: str = "months") -> pd.DataFrame:
+    names = standard.field_names(table, visit_unit)
     length = len(next(iter(columns.values())))
     for name in names:
         if name not in columns:  # optional column not simulated
@@ -87,6 +88,28 @@ def _frame(table: str, columns: dict) -> pd.DataFrame:
         {name: columns.pop(name) for name in names}, index=pd.RangeIndex(length), copy=False
     )
     return frame
+
+
+def _missing(frame: pd.DataFrame, name: str) -> pd.Series:
+    """An all-missing column with ``frame[name]``'s dtype (an outcome not collected)."""
+    dtype = frame[name].dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        values = pd.Categorical.from_codes(np.full(len(frame), -1, dtype=np.int8), dtype=dtype)
+        return pd.Series(values, index=frame.index)
+    if dtype == "Int64":
+        return pd.Series(
+            _integers(np.zeros(len(frame)), np.ones(len(frame), dtype=bool)), index=frame.index
+        )
+    return pd.Series(np.full(len(frame), np.nan), index=frame.index, dtype=dtype)
+
+
+def _visits_in_unit(months: pd.arrays.IntegerArray, visit_unit: str) -> pd.arrays.IntegerArray:
+    """Native months (integers) converted to the visit unit (:func:`plan.visit_in_unit`)."""
+    if visit_unit == "months":
+        return months
+    lookup = np.zeros(int(model.MONTHS[-1]) + 1, dtype=np.int64)
+    lookup[model.MONTHS] = visit_in_unit(model.MONTHS, visit_unit)
+    return _integers(lookup[np.asarray(months, dtype=np.int64)])
 
 
 def _arm_column(codes: np.ndarray, labels: dict[int, str], categories: list[str]) -> pd.Categorical:
@@ -103,12 +126,20 @@ def assemble(
     n_sites: int,
     arm_labels: dict[int, str] | None = None,
     arm_order: list[str] | None = None,
+    *,
+    visit_unit: str = "months",
+    outcomes: tuple[str, ...] | None = None,
+    tables: tuple[str, ...] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Concatenate blocks into the ``subjects``, ``visits``, ``adverse_events`` and ``labs`` tables.
 
     The blocks are emptied on the way (each array is removed once joined) to bound memory.
     ``arm_labels`` names each model arm (default: the model's names) and ``arm_order`` gives
     the arm categories, the design's reference first (default: comparator, isotretinoin).
+    ``visit_unit`` names the visit column of ``visits`` and ``labs`` and converts the native
+    months to it (:func:`acne_outcomes.simulate.plan.visit_in_unit`); visit measurements not
+    in ``outcomes`` are left missing and tables not in ``tables`` are empty (default: all
+    collected).
 
     Examples
     --------
@@ -123,6 +154,7 @@ def assemble(
     if arm_order is None:
         arm_order = [arm_labels[code] for code in sorted(arm_labels, reverse=True)]
     n = sum(sizes)
+    visit_column = standard.visit_column(visit_unit)
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     ids = subject_ids(n)
     sites = [f"SITE{number:02d}" for number in range(1, n_sites + 1)]
@@ -169,7 +201,7 @@ def assemble(
         "visits",
         {
             "subject_id": _strings(visit_subject, ids),
-            "month": integers("visit_month"),
+            visit_column: _visits_in_unit(integers("visit_month"), visit_unit),
             "study_day": integers("visit_day"),
             "inflammatory_lesions": integers("visit_inflammatory"),
             "comedones": integers("visit_comedones"),
@@ -181,6 +213,7 @@ def assemble(
             "pih_index": column("visit_pih_index"),
             "adherence": column("visit_adherence"),
         },
+        visit_unit,
     )
     terms = [term.term for term in ADVERSE_EVENT_TERMS]
     categories = [term.category for term in ADVERSE_EVENT_TERMS]
@@ -208,12 +241,22 @@ def assemble(
         "labs",
         {
             "subject_id": _strings(subject_of("lab_subject"), ids),
-            "month": integers("lab_month"),
+            visit_column: _visits_in_unit(integers("lab_month"), visit_unit),
             "study_day": integers("lab_day"),
             "test": _categories("labs", "test", test_code, test_names),
             "value": column("lab_value"),
             "unit": _strings(test_code, [units[name] for name in test_names]),
             "upper_limit_normal": limits[test_code],
         },
+        visit_unit,
     )
-    return {"subjects": subjects, "visits": visits, "adverse_events": adverse_events, "labs": labs}
+    if outcomes is not None:
+        for name in standard.outcome_families():
+            if name not in outcomes and name in visits:
+                visits[name] = _missing(visits, name)
+    out = {"subjects": subjects, "visits": visits, "adverse_events": adverse_events, "labs": labs}
+    if tables is not None:
+        for name in standard.TABLES:
+            if name not in tables:
+                out[name] = out[name].iloc[:0].reset_index(drop=True)
+    return out
