@@ -10,12 +10,23 @@ import pytest
 from acne_outcomes.cli import main as cli
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["validate", "--help"], ["dictionary", "--help"]])
+@pytest.mark.parametrize(
+    "argv", [["--help"], ["validate", "--help"], ["dictionary", "--help"], ["report", "--help"]]
+)
 def test_help(argv, capsys):
     with pytest.raises(SystemExit) as exited:
         cli(argv)
     assert exited.value.code == 0
     assert "usage: acne-outcomes" in capsys.readouterr().out
+
+
+def test_report_mapping_needs_data(capsys):
+    """``report --mapping`` maps an imported ``--data``; alone it is one clear error line."""
+    assert cli(["report", "--mapping", "mapping.json"]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == (
+        "error: bad input: --mapping needs --data (the file or ADaM folder it maps)"
+    )
 
 
 def test_errors_are_one_line_without_traceback_unless_debug(tmp_path, capsys):

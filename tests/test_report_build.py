@@ -1,15 +1,21 @@
 """The report build machinery on two tiny notebooks: parallel execution in real kernels,
-incremental rebuilds, atomic failure, manifest and HTML pages."""
+warm kernels that start every notebook clean, incremental rebuilds, atomic failure with the
+failed notebook kept, imports through a mapping, manifest and HTML pages."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import time
 
 import nbformat
 import pytest
-from conftest import tree_digest
+from conftest import tree_digest, valid_tables
 
-from acne_outcomes.report import ReportBuildError, ReportConfig, build_report
+from acne_outcomes import paths, report
+from acne_outcomes.cli import main as cli
+from acne_outcomes.report import ReportBuildError, ReportConfig, build_report, failed_dir
 
 PARAMETERS = 'data_path = None\noutput_dir = None\nnotebook_name = "interactive"\npublic = False'
 BODY = """
@@ -95,15 +101,190 @@ def test_build_incremental_and_atomic(project):
     }
     assert "revised" in (out / "index.html").read_text()
 
-    # a failing cell leaves the previous report intact and names notebook, cell and error
+    # a failing cell leaves the previous report intact, names notebook, cell and error, and
+    # keeps the executed notebook with its traceback beside the report
     before = tree_digest(out)
-    _notebook(project.notebooks / "02-second.ipynb", "Broken", body="1 / 0")
+    _notebook(project.notebooks / "02-second.ipynb", "Broken", body="x = 1\n1 / 0")
     with pytest.raises(
         ReportBuildError, match=r"02-second.ipynb: cell \d+ failed: ZeroDivisionError"
-    ):
+    ) as failed:
         build_report(project, progress=False)
     assert tree_digest(out) == before
     assert [path.name for path in out.parent.iterdir() if path.name.startswith(".")] == []
+    kept = failed_dir(out) / "02-second.ipynb"
+    assert failed.value.kept == [kept] and str(kept) in str(failed.value)
+    errors = [
+        output
+        for cell in nbformat.read(kept, as_version=4).cells
+        for output in cell.get("outputs", [])
+        if output["output_type"] == "error"
+    ]
+    assert [error["ename"] for error in errors] == ["ZeroDivisionError"]
+    traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(errors[0]["traceback"]))
+    assert "1 / 0" in traceback
+
+    # a later failure replaces the kept notebook; a later success removes the folder
+    _notebook(project.notebooks / "02-second.ipynb", "Broken again", body="raise KeyError('k')")
+    with pytest.raises(ReportBuildError, match="KeyError"):
+        build_report(project, progress=False)
+    assert "KeyError" in kept.read_text() and "ZeroDivisionError" not in kept.read_text()
+    _notebook(project.notebooks / "02-second.ipynb", "Second section, mended")
+    build_report(project, progress=False)
+    assert not failed_dir(out).exists()
+    assert "mended" in (out / "index.html").read_text()
+
+
+LEAKS = """
+import os, warnings
+from pathlib import Path
+import matplotlib
+import pandas as pd
+leaked = 1
+matplotlib.rcParams["lines.linewidth"] = 9.5
+pd.set_option("display.max_rows", 3)
+warnings.simplefilter("error")
+os.environ["ACNE_OUTCOMES_LEAK"] = "1"
+os.chdir("/")
+matplotlib.use("Agg")
+folder = Path(output_dir) / "not-estimable"
+folder.mkdir(exist_ok=True)
+(folder / f"{notebook_name}.json").write_text(
+    '[{"section": "Rate <ratio> & co", "reason": "one arm: <no control>"}]'
+)
+print(f"kernel pid {os.getpid()}")
+"""
+CLEAN = """
+import os, warnings
+from pathlib import Path
+import matplotlib
+import pandas as pd
+assert "leaked" not in globals()
+assert matplotlib.rcParams["lines.linewidth"] != 9.5
+assert pd.get_option("display.max_rows") == 60
+assert not any(item[0] == "error" and item[2] is Warning for item in warnings.filters)
+assert "ACNE_OUTCOMES_LEAK" not in os.environ
+assert Path.cwd().name == "notebooks"
+assert "inline" in matplotlib.get_backend()
+print(f"kernel pid {os.getpid()}")
+"""
+
+
+def _pids(out) -> set[str]:
+    return {
+        re.search(r"kernel pid (\d+)", (out / f"{stem}.html").read_text()).group(1)
+        for stem in ("01-leaks", "02-clean")
+    }
+
+
+def test_warm_kernel_starts_every_notebook_clean(tmp_path, study_folder, monkeypatch):
+    # a module that cannot be imported ahead is left to the notebook that imports it
+    monkeypatch.setattr(report, "PRELOAD", (*report.PRELOAD, "no_such_module_to_preload"))
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _notebook(notebooks / "01-leaks.ipynb", "Leaks", body=LEAKS)
+    _notebook(notebooks / "02-clean.ipynb", "Clean", body=CLEAN)
+    config = ReportConfig(data=study_folder, out=tmp_path / "warm", jobs=1, notebooks=notebooks)
+    manifest = build_report(config, progress=False)
+    assert len(_pids(config.out)) == 1  # one kernel ran both notebooks
+
+    # what a notebook found not estimable: in the manifest and on the index, escaped
+    entries = manifest["notebooks"]
+    assert entries["01-leaks"]["not_estimable"] == [
+        {"section": "Rate <ratio> & co", "reason": "one arm: <no control>"}
+    ]
+    assert entries["02-clean"]["not_estimable"] == []
+    assert not (config.out / "not-estimable").exists()
+    index = (config.out / "index.html").read_text()
+    assert "Not estimable here:" in index and "<no control>" not in index
+    assert "Rate &lt;ratio&gt; &amp; co" in index and "one arm: &lt;no control&gt;" in index
+
+    # the design: the plain CSV folder declares none, so the index lists what was inferred
+    inferred = manifest["inputs"]["design"]["inferred"]
+    assert inferred and "inferred from the data" in index
+    assert all(f"<li>{html.escape(sentence)}</li>" in index for sentence in inferred)
+
+    # a fresh kernel for every notebook, on request
+    fresh = ReportConfig(
+        data=study_folder, out=tmp_path / "fresh", jobs=1, notebooks=notebooks, warm_kernels=False
+    )
+    build_report(fresh, progress=False)
+    assert len(_pids(fresh.out)) == 2
+
+
+def test_a_failure_interrupts_the_other_notebooks(tmp_path, study_folder):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _notebook(notebooks / "01-slow.ipynb", "Slow", body="import time\ntime.sleep(600)")
+    _notebook(notebooks / "02-broken.ipynb", "Broken", body="import time\ntime.sleep(3)\n1 / 0")
+    config = ReportConfig(data=study_folder, out=tmp_path / "reports", jobs=2, notebooks=notebooks)
+    started = time.perf_counter()
+    with pytest.raises(ReportBuildError) as failed:
+        build_report(config, progress=False)
+    assert time.perf_counter() - started < 300
+    assert str(failed.value).startswith("02-broken.ipynb: cell 3 failed: ZeroDivisionError")
+    assert failed.value.kept == [failed_dir(config.out) / "02-broken.ipynb"]
+    assert not config.out.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "notebooks", "reports.failed", "study"
+    ]  # fmt: skip
+
+
+def _long_csv(path) -> None:
+    tables = valid_tables()
+    long = tables["visits"].drop(columns=["melanin_index_difference", "adherence"])
+    long = long.merge(tables["subjects"]).rename(
+        columns={"subject_id": "Patient", "arm": "Group", "month": "Visit"}
+    )
+    long["Group"] = long["Group"].map({"isotretinoin": "ISO", "comparator": "DOXY"})
+    long.to_csv(path, index=False)
+
+
+MAPPING = {
+    "columns": {"subject_id": "Patient", "arm": "Group", "month": "Visit"},
+    "values": {"arm": {"ISO": "isotretinoin", "DOXY": "comparator"}},
+}
+
+
+def test_report_from_a_mapped_file_with_relative_paths(tmp_path, monkeypatch):
+    """``report --data FILE --mapping M`` from the caller's folder: the file is validated,
+    written as a package under data/processed, and left untouched."""
+    work = tmp_path / "work"
+    (work / "raw").mkdir(parents=True)
+    (work / "notebooks").mkdir()
+    _long_csv(work / "raw" / "long study.csv")
+    (work / "mapping.json").write_text(json.dumps(MAPPING))
+    _notebook(work / "notebooks" / "01-first.ipynb", "First section")
+    before = tree_digest(work / "raw")
+    processed = tmp_path / "processed"
+    monkeypatch.setattr(paths, "PROCESSED_DIR", processed)
+    monkeypatch.chdir(work)
+    argv = ["report", "--data", "raw/long study.csv", "--mapping", "mapping.json", "--out",
+            "reports", "--notebooks", "notebooks", "--jobs", "1"]  # fmt: skip
+    assert cli(argv) == 0
+    assert tree_digest(work / "raw") == before
+    out = work / "reports"
+    assert "3 subjects" in (out / "01-first.html").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    inputs = manifest["inputs"]
+    assert inputs["data"] == str(work / "raw" / "long study.csv")
+    assert inputs["mapping"] == str(work / "mapping.json")
+    assert inputs["checksums"] == {"long study.csv": tree_digest(work / "raw")["long study.csv"]}
+    package = processed / inputs["package"].rsplit("/", 1)[1]
+    assert re.fullmatch(r"long-study-[0-9a-f]{12}", package.name)
+    assert (package / "datapackage.json").is_file()
+    index = (out / "index.html").read_text()
+    assert "long study.csv" in index and "mapping.json" in index
+
+    # a different mapping is a different package, and every notebook runs again
+    MAPPING["values"]["arm"] = {"ISO": "isotretinoin", "DOXY": "doxycycline"}
+    (work / "mapping.json").write_text(json.dumps(MAPPING))
+    assert cli(argv) == 0
+    again = json.loads((out / "manifest.json").read_text())
+    assert again["inputs"]["package"] != inputs["package"]
+    assert again["notebooks"]["01-first"]["executed"] is True
+    assert sorted(path.name for path in processed.iterdir() if not path.name.startswith(".")) == (
+        sorted([package.name, again["inputs"]["package"].rsplit("/", 1)[1]])
+    )
 
 
 def test_report_opens_in_chromium(project, tmp_path):

@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         "simulate",
         help="write a synthetic study with known truth",
         description="Simulate a study from the documented generative model and write it as a data "
-        "package (it passes 'acne-outcomes validate'). Extra model parameters: --param NAME=VALUE.",
+        "package (it passes 'acne-outcomes validate'). Extra model parameters: --param NAME=VALUE. "
+        "Design knobs (docs/generator.md): --arm, --visits, --visit-unit, --outcomes, --tables.",
     )
     simulate.add_argument("--scenario", default="rct", help="scenario name (default: rct)")
     simulate.add_argument(
@@ -66,16 +67,51 @@ def _parser() -> argparse.ArgumentParser:
         "--param", action="append", default=[], metavar="NAME=VALUE",
         help="model parameter (JSON value), repeatable, e.g. --param pih_effect=0",
     )  # fmt: skip
+    simulate.add_argument(
+        "--arm", action="append", default=None, metavar="COURSE[=LABEL[:NAME]]",
+        help="an arm, repeatable, the reference first: the model course (isotretinoin, "
+        "comparator, untreated), its label in the data and display name, e.g. "
+        "--arm untreated=vehicle:Vehicle --arm isotretinoin=drug (default: comparator, "
+        "isotretinoin)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--visits", default=None, metavar="MONTHS",
+        help="scheduled visits as comma-separated native months with 0, e.g. 0,3,6 "
+        "(default: 0,1,2,3,4,5,6,9,12)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--visit-unit", default=None, choices=("months", "weeks", "days"),
+        help="unit of the visit column month/week/day (default: months)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--outcomes", default=None, metavar="NAMES",
+        help="visit measurements collected, comma-separated (default: all the generator makes)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--tables", default=None, metavar="NAMES",
+        help="tables collected, comma-separated; subjects and visits always are, so "
+        "'subjects,visits' collects no adverse events or labs (default: all four)",
+    )  # fmt: skip
     report = commands.add_parser(
         "report",
         help="build the report from the notebooks",
-        description="Execute the notebooks (in parallel, fresh kernels) on a data package or a synthetic "
+        description="Execute the notebooks (in parallel, one kernel per job) on a study or a synthetic "
         "scenario and write reports/: index.html, one page per notebook, figures, tables, manifest.json. "
-        "Incremental (only what changed runs) and atomic (a failure leaves the previous report).",
+        "The study is a data package folder, or a long CSV/Excel/SAS file or ADaM folder with --mapping "
+        "(validated, then written as a data package under data/processed/; the input is only read). "
+        "Incremental (only what changed runs) and atomic (a failure leaves the previous report and keeps "
+        "the failed notebook, with its traceback, in REPORT.failed/ beside the report).",
     )
     source = report.add_mutually_exclusive_group()
-    source.add_argument("--data", type=Path, help="validated data package folder (real data)")
+    source.add_argument(
+        "--data",
+        type=Path,
+        help="the study: data package folder, or file/ADaM folder with --mapping",
+    )
     source.add_argument("--scenario", default="rct", help="synthetic scenario (default: rct)")
+    report.add_argument(
+        "--mapping", type=Path, help="JSON column mapping for an imported --data (as for validate)"
+    )
     report.add_argument(
         "--seed", type=int, default=0, help="seed of the synthetic study (default 0)"
     )
@@ -178,10 +214,17 @@ def _run_report(args) -> int:
     from acne_outcomes import paths
     from acne_outcomes.report import ReportConfig, build_report
 
+    if args.mapping is not None and args.data is None:
+        raise ValueError("--mapping needs --data (the file or ADaM folder it maps)")
+
+    def absolute(path: Path | None) -> Path | None:
+        return None if path is None else path.resolve()
+
     config = ReportConfig(
-        data=args.data, scenario=args.scenario, seed=args.seed, n_subjects=args.n,
-        out=args.out or paths.REPORTS_DIR, jobs=args.jobs, public=args.public,
-        notebooks=args.notebooks or paths.NOTEBOOKS_DIR,
+        data=absolute(args.data), mapping=absolute(args.mapping), scenario=args.scenario,
+        seed=args.seed, n_subjects=args.n, out=absolute(args.out) or paths.REPORTS_DIR,
+        jobs=args.jobs, public=args.public,
+        notebooks=absolute(args.notebooks) or paths.NOTEBOOKS_DIR,
     )  # fmt: skip
     build_report(config)
     return EXIT_OK
@@ -227,13 +270,40 @@ def _parse_params(items: list[str]) -> dict:
     return params
 
 
+def _simulate_knobs(args) -> dict:
+    """The design knobs of ``simulate`` from its options (``None``: the generator's default)."""
+
+    def names(text):
+        return None if text is None else [item.strip() for item in text.split(",") if item.strip()]
+
+    arms = None
+    if args.arm is not None:
+        arms = []
+        for item in args.arm:
+            course, _, rest = item.partition("=")
+            label, _, name = rest.partition(":")
+            course = course.strip()
+            arms.append((course, label or course, name or label or course))
+    visits = names(args.visits)
+    if visits is not None:
+        try:
+            visits = [int(month) for month in visits]
+        except ValueError:
+            raise ValueError(
+                f"--visits needs comma-separated months, e.g. 0,3,6; got {args.visits!r}"
+            ) from None
+    return {"arms": arms, "visits": visits, "visit_unit": args.visit_unit,
+            "outcomes": names(args.outcomes), "tables": names(args.tables)}  # fmt: skip
+
+
 def _run_simulate(args) -> int:
     from acne_outcomes.io import save_study
     from acne_outcomes.simulate import simulate_study
 
     study = simulate_study(
-        args.scenario, n_subjects=args.n, seed=args.seed, **_parse_params(args.param)
-    )
+        args.scenario, n_subjects=args.n, seed=args.seed, **_simulate_knobs(args),
+        **_parse_params(args.param),
+    )  # fmt: skip
     target = save_study(study, args.out, format=args.format, overwrite=args.overwrite)
     counts = ", ".join(f"{len(frame):,} {name}" for name, frame in study.tables.items())
     print(f"wrote {target} ({args.scenario}, seed {args.seed}): {counts}")

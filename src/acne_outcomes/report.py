@@ -1,40 +1,67 @@
 """Building ``reports/`` from the notebooks: parallel, incremental, atomic and reproducible.
 
-``build_report`` executes every ``notebooks/NN-topic.ipynb`` with papermill in a fresh kernel
-(notebooks in parallel across cores, via joblib threads that each drive a kernel process), then
-writes one HTML page per notebook (code hidden, with a toggle), ``index.html``, the figures and
-tables the notebooks saved (``figures/NN-topic/``, ``tables/NN-topic/``), the data dictionary,
-and ``manifest.json`` (input checksums, scenario and seed, package versions, git commit, timings).
+``build_report`` executes every ``notebooks/NN-topic.ipynb`` (parameters injected by papermill,
+cells executed by nbclient) and writes one HTML page per notebook (code hidden, with a toggle),
+``index.html``, the figures and tables the notebooks saved (``figures/NN-topic/``,
+``tables/NN-topic/``), the data dictionary, and ``manifest.json`` (input checksums, scenario and
+seed or the imported file and its mapping, the study's design, package versions, git commit,
+timings, and what each notebook found not estimable).
 
+* **Warm kernels**: one kernel per parallel worker (``jobs``) is started once per build and
+  imports the scientific stack once; it then executes notebook after notebook, each from a clean
+  state (see :data:`KERNEL_STATE`), so results do not depend on which notebooks ran before in
+  that kernel. ``ReportConfig(warm_kernels=False)`` starts a fresh kernel for every notebook.
 * **Incremental**: each notebook has a key, the hash of its own bytes, its parameters, the input
-  data's checksums and the package's source. A notebook whose key matches the manifest and whose
-  outputs exist is not executed again; with nothing changed, nothing runs.
+  data's checksums (and mapping) and the package's source. A notebook whose key matches the
+  manifest and whose outputs exist is not executed again; with nothing changed, nothing runs.
 * **Atomic**: the build happens in a staging folder beside ``out``, which replaces ``out`` only
-  when every notebook succeeded. A failing cell leaves the previous report as it was and raises
-  :class:`ReportBuildError` naming the notebook, the cell and the error.
+  when every notebook succeeded. A failing cell leaves the previous report as it was, keeps the
+  executed notebook with its traceback in ``<out>.failed/`` beside ``out`` (replaced on the next
+  failure, removed by the next successful build) and raises :class:`ReportBuildError` naming the
+  notebook, the cell, the error and the kept notebook.
+* **Any importable input**: a data package folder is read where it is; a long CSV/Excel/SAS file
+  or an ADaM folder (with a mapping) is validated, then written as a data package into
+  ``data/processed/<name>-<hash>/`` (the hash covers the input's checksums and the mapping), and
+  the notebooks read that package. The input itself is only ever read. Relative paths in a
+  :class:`ReportConfig` are taken from the current directory, whatever the notebooks' folder.
+* **The design**: the manifest records the study's design (``inputs["design"]``); when parts of
+  it were inferred from the data rather than declared, the index lists what was inferred.
+* **Not estimable**: a notebook records each analysis the data cannot support in
+  ``<output_dir>/not-estimable/<notebook_name>.json``, a JSON list of
+  ``{"section": str, "reason": str}`` (absent when there is none). The build moves these lists
+  into ``manifest["notebooks"][stem]["not_estimable"]`` and lists them on the index; the
+  ``not-estimable/`` folder itself is not published.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
 import os
 import platform
+import queue
+import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from acne_outcomes import paths
+from acne_outcomes.importers import read_mapping
 from acne_outcomes.io import load_study, save_study
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.standard.render import write_dictionary
 
 MANIFEST = "manifest.json"
+NOT_ESTIMABLE = "not-estimable"
+FAILED_SUFFIX = ".failed"
 PACKAGES = (
     "acne-outcomes",
     "numpy",
@@ -43,17 +70,171 @@ PACKAGES = (
     "statsmodels",
     "matplotlib",
     "papermill",
+    "nbclient",
     "tableone",
 )
+PAGE_TEMPLATE = paths.PACKAGE_DIR / "templates" / "report_page.html.j2"
+
+#: Arguments of every build kernel: its own log (transport notes, the interrupt at shutdown) is
+#: noise here, and its history stays in memory (parallel kernels would contend for one file).
+KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:")
+#: Modules a warm kernel imports once, before its first notebook (``NAME.*``: every module of
+#: the package ``NAME``).
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "matplotlib.pyplot",
+    "acne_outcomes.derive",
+    "acne_outcomes.figures",
+    "acne_outcomes.narrative",
+    "acne_outcomes.runtime",
+    "acne_outcomes.tables",
+    "acne_outcomes.stats.*",
+)
+KERNEL_START_TIMEOUT = 120  # seconds for a kernel to start and import PRELOAD
+KERNEL_MODULE = "_acne_outcomes_build_kernel"
+
+#: The source of a small module each build kernel holds (under :data:`KERNEL_MODULE`, outside
+#: the user namespace). ``capture`` imports the modules it is given (:data:`PRELOAD` in a warm
+#: kernel), resolves the matplotlib backend as a first figure would, and remembers the state;
+#: ``restore`` returns the kernel to it before each notebook: a new IPython session (empty user
+#: namespace, execution count 1), every figure closed, the backend, rcParams, pandas options,
+#: NumPy print and error settings, warning filters, environment variables and ``sys.path`` as
+#: captured, and the working directory the notebook's folder.
+KERNEL_STATE = """
+import contextlib
+import importlib
+import os
+import pkgutil
+import sys
+import warnings
+
+from IPython import get_ipython
+
+_saved = {}
+
+
+def _pandas_options(pandas):
+    registered = getattr(pandas._config.config, "_registered_options", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {key: pandas.get_option(key) for key in registered}
+
+
+def _import(name):
+    # a module that fails to import is left to the notebook that imports it, whose cell then
+    # names the error: importing ahead is only a head start
+    with contextlib.suppress(Exception):
+        return importlib.import_module(name)
+
+
+def capture(preload):
+    for name in preload:
+        module = _import(name.removesuffix(".*"))
+        if module is not None and name.endswith(".*"):
+            for found in pkgutil.iter_modules(module.__path__, f"{module.__name__}."):
+                _import(found.name)
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy
+    import pandas
+
+    plt.close(plt.figure())
+    rc = dict(matplotlib.rcParams.copy())
+    rc.pop("backend", None)
+    _saved.update(
+        backend=matplotlib.get_backend(), rc=rc, pandas=_pandas_options(pandas),
+        numpy_print=numpy.get_printoptions(), numpy_err=numpy.geterr(),
+        warnings=list(warnings.filters), environ=dict(os.environ), path=list(sys.path),
+    )
+
+
+def restore(cwd):
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy
+    import pandas
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        get_ipython().reset(new_session=True)
+        plt.close("all")
+        if matplotlib.get_backend() != _saved["backend"]:
+            plt.switch_backend(_saved["backend"])
+        matplotlib.rcParams.update(_saved["rc"])
+        current = _pandas_options(pandas)
+        for key, value in _saved["pandas"].items():
+            if current.get(key) != value:
+                pandas.set_option(key, value)
+        numpy.set_printoptions(**_saved["numpy_print"])
+        numpy.seterr(**_saved["numpy_err"])
+        if dict(os.environ) != _saved["environ"]:
+            os.environ.clear()
+            os.environ.update(_saved["environ"])
+        sys.path[:] = _saved["path"]
+        os.chdir(cwd)
+    warnings.resetwarnings()
+    warnings.filters[:] = _saved["warnings"]
+"""
 
 
 class ReportBuildError(RuntimeError):
-    """A notebook failed; the previous report is left intact."""
+    """The build failed (a notebook, its kernel, or what a notebook recorded); the previous
+    report is left intact.
+
+    Attributes
+    ----------
+    kept : list of pathlib.Path
+        The executed notebooks, with their tracebacks, kept in ``<out>.failed/``.
+    """
+
+    def __init__(self, message: str, kept: list[Path] | None = None):
+        super().__init__(message)
+        self.kept = list(kept or [])
 
 
 @dataclass
 class ReportConfig:
-    """What to build: the data (a data package path, or a scenario and seed) and where."""
+    """What to build: the data (a data package path, or a scenario and seed) and where.
+
+    Every path is made absolute when the configuration is made (relative paths are taken from
+    the current directory), so a build reads and writes the same places from any directory.
+
+    Attributes
+    ----------
+    data : Path, optional
+        The study: a data package folder, or a long CSV/Excel/SAS file or ADaM folder (with
+        ``mapping``); None builds from the synthetic ``scenario``.
+    mapping : Path or dict, optional
+        The column mapping of an import (see :mod:`acne_outcomes.importers`); a path is read as
+        JSON.
+    scenario, seed, n_subjects
+        The synthetic study, when ``data`` is None.
+    out : Path
+        The report folder (``reports/``).
+    jobs : int, optional
+        Notebooks executed at once, one kernel each (all cores if None).
+    public : bool
+        Suppress small cells and omit subject identifiers.
+    notebooks : Path
+        The folder of ``NN-topic.ipynb`` notebooks.
+    synthetic_dir, processed_dir : Path
+        Where a synthetic study is generated, and where an imported study is written as a data
+        package.
+    kernel : str
+        The Jupyter kernel's name.
+    title : str
+        The index's title.
+    parameters : dict
+        Extra notebook parameters (e.g. ``n_sims``).
+    remove_tags : tuple of str
+        Cells with these tags are left out of the pages.
+    description : str, optional
+        The index's opening sentence (default: the data used).
+    warm_kernels : bool
+        Keep one kernel per worker for the whole build (True), or start a fresh kernel for
+        every notebook (False: slower, for comparison).
+    """
 
     data: Path | None = None
     scenario: str = "rct"
@@ -66,9 +247,20 @@ class ReportConfig:
     synthetic_dir: Path = field(default_factory=lambda: paths.SYNTHETIC_DIR)
     kernel: str = "python3"
     title: str = "acne-outcomes report"
-    parameters: dict = field(default_factory=dict)  # extra notebook parameters (e.g. n_sims)
-    remove_tags: tuple[str, ...] = ()  # cells with these tags are left out of the pages
-    description: str | None = None  # the index's opening sentence (default: the data used)
+    parameters: dict = field(default_factory=dict)
+    remove_tags: tuple[str, ...] = ()
+    description: str | None = None
+    mapping: Path | dict | None = None
+    processed_dir: Path = field(default_factory=lambda: paths.PROCESSED_DIR)
+    warm_kernels: bool = True
+
+    def __post_init__(self):
+        if self.data is not None:
+            self.data = Path(self.data).resolve()
+        if self.mapping is not None and not isinstance(self.mapping, dict):
+            self.mapping = Path(self.mapping).resolve()
+        for name in ("out", "notebooks", "synthetic_dir", "processed_dir"):
+            setattr(self, name, Path(getattr(self, name)).resolve())
 
 
 def discover_notebooks(folder: Path) -> list[Path]:
@@ -83,13 +275,38 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
     """Return the data package the notebooks read, and its description for the manifest.
 
     Real data is validated first (a ``StudyValidationError`` stops the build before anything
-    runs). For a scenario, the synthetic study is generated once into ``data/synthetic/``.
+    runs). A data package folder is read where it is. Any other input (a long CSV/Excel/SAS
+    file, or anything given with a mapping) is written, validated, as a data package into
+    ``config.processed_dir`` under a folder named from the input's name and a hash of its
+    checksums and the mapping; the input is only read. For a scenario, the synthetic study is
+    generated once into ``config.synthetic_dir``.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, dict)
+        The package folder, and the manifest's ``inputs``: ``data`` (the input as given),
+        ``checksums`` (SHA-256 of the input's files), ``design`` (the study's design,
+        :meth:`acne_outcomes.design.Design.to_dict`), and ``scenario``/``seed``/``n_subjects``
+        for a synthetic study or ``mapping``/``mapping_sha256``/``package`` for an import.
     """
     if config.data is not None:
-        study = load_study(config.data)
-        return Path(config.data), {
-            "data": str(config.data),
-            "checksums": study.metadata["checksums"],
+        data = Path(config.data)
+        study = load_study(data, mapping=config.mapping)
+        inputs = {"data": str(data), "checksums": study.metadata["checksums"]}
+        if config.mapping is None and not data.is_file():
+            return data, {**inputs, "design": study.design.to_dict()}
+        mapping = read_mapping(config.mapping)
+        mapping_sha256 = hashlib.sha256(_canonical(mapping)).hexdigest()
+        digest = hashlib.sha256(_canonical([inputs["checksums"], mapping_sha256])).hexdigest()
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", data.stem if data.is_file() else data.name)
+        package = save_study(study, config.processed_dir / f"{name}-{digest[:12]}", overwrite=True)
+        given = config.mapping
+        return package, {
+            **inputs,
+            "mapping": given if given is None or isinstance(given, dict) else str(given),
+            "mapping_sha256": mapping_sha256,
+            "package": str(package),
+            "design": study.design.to_dict(),
         }
     size = "default" if config.n_subjects is None else str(config.n_subjects)
     folder = Path(config.synthetic_dir) / f"{config.scenario}-n{size}-seed{config.seed}"
@@ -98,14 +315,23 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
         save_study(study, folder, overwrite=True)
     study = load_study(folder)
     described = {"scenario": config.scenario, "seed": config.seed, "n_subjects": study.n_subjects}
-    return folder, {**described, "data": str(folder), "checksums": study.metadata["checksums"]}
+    return folder, {
+        **described,
+        "data": str(folder),
+        "checksums": study.metadata["checksums"],
+        "design": study.design.to_dict(),
+    }
+
+
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
 
 
 def source_hash() -> str:
-    """SHA-256 over the package's source files and the standard (any change rebuilds everything)."""
+    """SHA-256 over the package's source, the standard and the page template (any change rebuilds)."""
     digest = hashlib.sha256()
     for path in sorted(paths.PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".json", ".j2") and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(paths.PACKAGE_DIR)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -114,46 +340,80 @@ def source_hash() -> str:
 def notebook_key(notebook: Path, parameters: dict, inputs: dict, code: str) -> str:
     """The notebook's build key: what its outputs depend on."""
     digest = hashlib.sha256(notebook.read_bytes())
-    digest.update(json.dumps([parameters, inputs.get("checksums"), code], sort_keys=True).encode())
+    depends = [parameters, inputs.get("checksums"), inputs.get("mapping_sha256"), code]
+    digest.update(json.dumps(depends, sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def failed_dir(out: Path) -> Path:
+    """Where a failed build keeps its executed notebooks: ``<out>.failed`` beside ``out``."""
+    out = Path(out)
+    return out.parent / f"{out.name}{FAILED_SUFFIX}"
 
 
 def build_report(config: ReportConfig, *, progress: bool = True) -> dict:
     """Build (or bring up to date) the report; return the manifest.
 
+    Parameters
+    ----------
+    config : ReportConfig
+        What to build and where (relative paths in it are taken from the current directory).
+    progress : bool, default True
+        Show a progress bar and the per-notebook times.
+
+    Returns
+    -------
+    dict
+        The manifest (also written to ``manifest.json``).
+
     Raises
     ------
     ReportBuildError
-        A notebook failed; the message names the notebook, the cell and the error.
+        A notebook failed; the message names the notebook, the cell, the error and the
+        executed notebook kept with its traceback in ``<out>.failed/``.
     """
     started = time.perf_counter()
-    out = Path(config.out).resolve()
+    config = replace(config)  # paths made absolute again, should a field have been reassigned
+    out = config.out
     notebooks = discover_notebooks(config.notebooks)
-    data_path, inputs = resolve_input(config)
     code = source_hash()
     previous = _read_manifest(out)
-    plan = {}
-    for notebook in notebooks:
-        parameters = {"data_path": str(data_path), "public": config.public, **config.parameters}
-        key = notebook_key(
-            notebook, {**parameters, "_remove_tags": list(config.remove_tags)}, inputs, code
-        )
-        old = previous.get("notebooks", {}).get(notebook.stem, {})
-        fresh = old.get("key") == key and (out / f"{notebook.stem}.html").exists()
-        plan[notebook] = {"parameters": parameters, "key": key, "run": not fresh, "old": old}
-    to_run = [notebook for notebook, item in plan.items() if item["run"]]
-    if not to_run and (out / "index.html").exists() and previous.get("public") == config.public:
-        if progress:
-            print(f"report up to date: {out} (nothing executed)")
-        return previous
-    staging = _stage(out)
+    pool = None
+    if previous.get("code_sha256") != code:
+        # every notebook will run (the code is in every key): start the kernels while the
+        # input is read, validated or generated
+        pool = _KernelPool(config, len(notebooks))
     try:
-        timings = _execute(to_run, plan, staging, config, progress)
-        manifest = _finish(staging, notebooks, plan, timings, inputs, config, code, started)
-        _swap(staging, out)
+        data_path, inputs = resolve_input(config)
+        plan = {}
+        for notebook in notebooks:
+            parameters = {"data_path": str(data_path), "public": config.public, **config.parameters}
+            key = notebook_key(
+                notebook, {**parameters, "_remove_tags": list(config.remove_tags)}, inputs, code
+            )
+            old = previous.get("notebooks", {}).get(notebook.stem, {})
+            fresh = old.get("key") == key and (out / f"{notebook.stem}.html").exists()
+            plan[notebook] = {"parameters": parameters, "key": key, "run": not fresh, "old": old}
+        to_run = [notebook for notebook, item in plan.items() if item["run"]]
+        if not to_run and (out / "index.html").exists() and previous.get("public") == config.public:
+            shutil.rmtree(failed_dir(out), ignore_errors=True)
+            if progress:
+                print(f"report up to date: {out} (nothing executed)")
+            return previous
+        staging = _stage(out)
+        try:
+            pool = pool or _KernelPool(config, len(to_run))
+            timings = pool.run(to_run, plan, staging, progress)
+            run = {"timings": timings, "kernel_starts": pool.starts, "started": started}
+            manifest = _finish(staging, notebooks, plan, run, inputs, config, code)
+            _swap(staging, out)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        if pool is not None:
+            pool.close()
+    shutil.rmtree(failed_dir(out), ignore_errors=True)
     if progress:
         print(f"report built in {time.perf_counter() - started:.1f} s: {out / 'index.html'}")
     return manifest
@@ -177,80 +437,306 @@ def _stage(out: Path) -> Path:
     return staging
 
 
-def _execute(to_run, plan, staging: Path, config: ReportConfig, progress: bool) -> dict[str, float]:
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    jobs = config.jobs or os.cpu_count() or 1
-    for notebook in to_run:
-        for kind in ("figures", "tables"):
-            shutil.rmtree(staging / kind / notebook.stem, ignore_errors=True)
-    bar = tqdm(total=len(to_run), desc="notebooks", unit="nb", disable=not progress or not to_run)
-    results = {}
-
-    def run(notebook: Path):
-        seconds = _run_notebook(notebook, plan[notebook]["parameters"], staging, config)
-        bar.set_postfix_str(f"{notebook.stem} {seconds:.1f} s")
-        bar.update()
-        return notebook.stem, seconds
-
-    try:
-        for stem, seconds in Parallel(n_jobs=min(jobs, max(len(to_run), 1)), backend="threading")(
-            delayed(run)(notebook) for notebook in to_run
-        ):
-            results[stem] = seconds
-    finally:
-        bar.close()
-    return results
+# --------------------------------------------------------------------------- kernels
 
 
-def _run_notebook(notebook: Path, parameters: dict, staging: Path, config: ReportConfig) -> float:
-    import papermill
+class _Kernel:
+    """One kernel process that executes notebook after notebook, each from a clean state.
+
+    Created, used and shut down by one worker thread (its ZeroMQ sockets belong to that
+    thread's event loop); only :meth:`interrupt` may be called from another thread.
+    """
+
+    def __init__(self, name: str, cwd: Path, preload: tuple[str, ...] = PRELOAD):
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self._sync = run_sync
+        started = time.perf_counter()
+        self.manager = AsyncKernelManager(kernel_name=name)
+        run_sync(self.manager.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), cwd=str(cwd))
+        self.client = self.manager.client()
+        try:
+            self.client.start_channels()
+            run_sync(self.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+            self._silent(
+                "import sys as _sys, types as _types\n"
+                f"_module = _types.ModuleType({KERNEL_MODULE!r})\n"
+                f"exec({KERNEL_STATE!r}, _module.__dict__)\n"
+                f"_sys.modules[{KERNEL_MODULE!r}] = _module\n"
+                f"_module.capture({list(preload)!r})\n"
+                "del _sys, _types, _module\n"
+            )
+        except BaseException:
+            self.shutdown()
+            raise
+        self.start_seconds = time.perf_counter() - started
+
+    def _silent(self, code: str) -> None:
+        """Run build code in the kernel: no history, no output, an error raised here."""
+        reply = self._sync(self.client.execute_interactive)(
+            code, silent=True, store_history=False, timeout=KERNEL_START_TIMEOUT,
+            output_hook=lambda message: None,
+        )  # fmt: skip
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise ReportBuildError(
+                f"the build kernel failed: {content.get('ename')}: {content.get('evalue')}"
+            )
+
+    def execute(self, notebook, cwd: Path) -> None:
+        """Execute every cell of ``notebook`` (in place) from the clean state, in ``cwd``.
+
+        Raises
+        ------
+        nbclient.exceptions.CellExecutionError
+            A cell failed; its outputs (the traceback) are in ``notebook``.
+        nbclient.exceptions.DeadKernelError
+            The kernel died.
+        """
+        from nbclient import NotebookClient
+
+        self._silent(f"__import__('sys').modules[{KERNEL_MODULE!r}].restore({str(cwd)!r})")
+        client = NotebookClient(notebook, km=self.manager, raise_on_iopub_timeout=True)
+        client.kc = self.client  # the kernel is this object's: nbclient neither starts nor stops it
+        info = client.wait_for_reply(self.client.kernel_info())
+        notebook.metadata["language_info"] = info["content"]["language_info"]
+        for index, cell in enumerate(notebook.cells):
+            client.execute_cell(cell, index)
+
+    def interrupt(self) -> None:
+        """Interrupt the running cell (from any thread)."""
+        try:
+            self._sync(self.manager.interrupt_kernel)()
+        except (RuntimeError, OSError):
+            pass
+
+    def shutdown(self) -> None:
+        """Stop the client's channels and the kernel process."""
+        try:
+            self.client.stop_channels()
+        finally:
+            if self._sync(self.manager.is_alive)():
+                self._sync(self.manager.shutdown_kernel)(now=False)
+            else:
+                self._sync(self.manager.cleanup_resources)()
+
+
+class _Failure(Exception):
+    """A notebook failed: the message, and the executed notebook with its traceback."""
+
+    def __init__(self, source: Path, message: str, executed):
+        super().__init__(message)
+        self.source, self.message, self.executed = source, message, executed
+
+
+class _KernelPool:
+    """Worker threads, each owning a kernel, that execute the notebooks given to :meth:`run`.
+
+    With warm kernels each worker starts its kernel as soon as the pool is made (so kernels can
+    start while the build prepares its input) and keeps it for the build; otherwise a worker
+    starts a fresh kernel for every notebook. The first failure stops the build: the other
+    workers' running notebooks are interrupted, the failed notebooks are kept in
+    ``<out>.failed/`` and :class:`ReportBuildError` is raised.
+
+    Parameters
+    ----------
+    config : ReportConfig
+        The build's configuration (``jobs``, ``kernel``, ``warm_kernels``, ``notebooks``).
+    notebooks : int
+        How many notebooks at most will run: the pool has ``min(jobs, notebooks)`` workers.
+    """
+
+    def __init__(self, config: ReportConfig, notebooks: int):
+        self.config = config
+        self.size = max(1, min(config.jobs or os.cpu_count() or 1, notebooks))
+        self.starts: list[float] = []
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._timings: dict[str, float] = {}
+        self._failures: list[_Failure] = []
+        self._live: set[_Kernel] = set()
+        self._lock, self._stop = threading.Lock(), threading.Event()
+        self._bar = None
+        self._closed = False
+        self._executor = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="report")
+        self._futures = [self._executor.submit(self._worker) for _ in range(self.size)]
+
+    def run(self, to_run: list[Path], plan: dict, staging: Path, progress: bool) -> dict:
+        """Execute ``to_run`` (longest of the previous build first); return seconds per notebook.
+
+        Raises
+        ------
+        ReportBuildError
+            A notebook failed (the executed notebook is kept in ``<out>.failed/``).
+        """
+        from tqdm.auto import tqdm
+
+        for notebook in to_run:
+            for kind in ("figures", "tables"):
+                shutil.rmtree(staging / kind / notebook.stem, ignore_errors=True)
+            (staging / NOT_ESTIMABLE / f"{notebook.stem}.json").unlink(missing_ok=True)
+        self._bar = tqdm(total=len(to_run), desc="notebooks", unit="nb", disable=not progress)
+        try:
+            for notebook in sorted(
+                to_run, key=lambda path: -(plan[path]["old"].get("seconds") or 0)
+            ):
+                self._work.put((notebook, plan[notebook], staging))
+            self._finish_workers()
+        finally:
+            self._bar.close()
+        if self._failures:
+            _raise_failed(self._failures, self.config.out)
+        return dict(self._timings)
+
+    def close(self) -> None:
+        """Stop the workers and their kernels when the build stops before :meth:`run`.
+
+        The build is then failing with an error of its own, which a kernel's failure to start
+        must not hide.
+        """
+        if not self._closed:
+            self._stop.set()
+            with contextlib.suppress(Exception):
+                self._finish_workers()
+
+    def _finish_workers(self) -> None:
+        """Tell every worker there is no more work, and wait for them."""
+        if self._closed:
+            return
+        self._closed = True
+        for _ in range(self.size):
+            self._work.put(None)
+        try:
+            for future in self._futures:
+                future.result()
+        except BaseException:
+            self._halt()
+            raise
+        finally:
+            self._executor.shutdown(wait=True)
+
+    def _halt(self, own: _Kernel | None = None) -> None:
+        """Stop taking work and interrupt every other kernel's running cell."""
+        self._stop.set()
+        with self._lock:
+            others = [kernel for kernel in self._live if kernel is not own]
+        for kernel in others:
+            kernel.interrupt()
+
+    def _start(self, cwd: Path) -> _Kernel:
+        kernel = _Kernel(self.config.kernel, cwd, PRELOAD if self.config.warm_kernels else ())
+        with self._lock:
+            self._live.add(kernel)
+            self.starts.append(round(kernel.start_seconds, 2))
+        return kernel
+
+    def _retire(self, kernel: _Kernel) -> None:
+        with self._lock:
+            self._live.discard(kernel)
+        kernel.shutdown()
+
+    def _worker(self) -> None:
+        kernel = None
+        try:
+            if self.config.warm_kernels:
+                kernel = self._start(self.config.notebooks)
+            while (item := self._work.get()) is not None and not self._stop.is_set():
+                notebook, planned, staging = item
+                if kernel is None:
+                    kernel = self._start(notebook.parent)
+                try:
+                    seconds = _run_notebook(kernel, notebook, planned, staging, self.config)
+                except _Failure as failure:
+                    with self._lock:
+                        if not self._stop.is_set():
+                            self._failures.append(failure)
+                    self._halt(kernel)
+                    return
+                self._timings[notebook.stem] = seconds
+                self._bar.set_postfix_str(f"{notebook.stem} {seconds:.1f} s")
+                self._bar.update()
+                if not self.config.warm_kernels:
+                    self._retire(kernel)
+                    kernel = None
+        except Exception:
+            if self._stop.is_set():
+                return  # the build is stopping: this is the interrupt's doing, not news
+            self._halt(kernel)
+            raise
+        except BaseException:
+            self._halt(kernel)
+            raise
+        finally:
+            if kernel is not None:
+                self._retire(kernel)
+
+
+def _run_notebook(kernel: _Kernel, notebook: Path, item: dict, staging: Path, config) -> float:
+    """Inject the parameters, execute, and write the executed notebook and its page."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError, DeadKernelError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
     started = time.perf_counter()
+    parameters = {**item["parameters"], "output_dir": str(staging), "notebook_name": notebook.stem}
+    node = parameterize_notebook(
+        load_notebook_node(str(notebook)), parameters, kernel_name=config.kernel
+    )
+    try:
+        kernel.execute(node, notebook.parent)
+    except CellExecutionError as error:
+        failed = next(
+            (
+                cell
+                for cell in node.cells
+                if any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+            ),
+            None,
+        )
+        count = "?" if failed is None else failed.get("execution_count")
+        raise _Failure(
+            notebook, f"{notebook.name}: cell {count} failed: {error.ename}: {error.evalue}", node
+        ) from None
+    except DeadKernelError as error:
+        raise _Failure(notebook, f"{notebook.name}: the kernel died ({error})", node) from None
+    if config.remove_tags:
+        node.cells = [
+            cell
+            for cell in node.cells
+            if not set(config.remove_tags) & set(cell.metadata.get("tags", []))
+        ]
     executed = staging / "notebooks" / notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        papermill.execute_notebook(
-            str(notebook), str(executed),
-            parameters={**parameters, "output_dir": str(staging), "notebook_name": notebook.stem},
-            kernel_name=config.kernel, cwd=str(notebook.parent), progress_bar=False,
-            request_save_on_cell_execute=False,
-            # the kernel's own log (transport notes, the interrupt at shutdown) is noise here
-            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-        )  # fmt: skip
-    except papermill.PapermillExecutionError as error:
-        raise ReportBuildError(
-            f"{notebook.name}: cell {error.exec_count} failed: {error.ename}: {error.evalue}\n"
-            f"(executed copy with the traceback: {executed}; the previous report is unchanged)"
-        ) from None
-    _remove_tagged_cells(executed, config.remove_tags)
-    _to_html(executed, staging / f"{notebook.stem}.html", _title(executed, notebook.stem))
+    nbformat.write(node, executed)
+    _to_html(node, staging / f"{notebook.stem}.html", _title(executed, notebook.stem))
     return time.perf_counter() - started
 
 
-PAGE_TEMPLATE = paths.PACKAGE_DIR / "templates" / "report_page.html.j2"
-
-
-def _remove_tagged_cells(executed: Path, tags: tuple[str, ...]) -> None:
-    """Drop cells carrying any of ``tags`` (e.g. worked solutions in the student build)."""
-    if not tags:
-        return
+def _raise_failed(failures: list[_Failure], out: Path) -> None:
+    """Keep the failed notebooks in ``<out>.failed/`` (replacing any earlier ones) and raise."""
     import nbformat
 
-    notebook = nbformat.read(executed, as_version=4)
-    notebook.cells = [
-        cell for cell in notebook.cells if not set(tags) & set(cell.metadata.get("tags", []))
+    target = failed_dir(out)
+    fresh = target.parent / f".{target.name}-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    failures = sorted(failures, key=lambda failure: failure.source.name)
+    for failure in failures:
+        nbformat.write(failure.executed, fresh / failure.source.name)
+    _swap(fresh, target)
+    kept = [target / failure.source.name for failure in failures]
+    lines = [
+        f"{failure.message}\n(executed notebook with the traceback: {path})"
+        for failure, path in zip(failures, kept, strict=True)
     ]
-    nbformat.write(notebook, executed)
+    raise ReportBuildError("\n".join(lines) + "\nThe previous report is unchanged.", kept)
 
 
-def _to_html(executed: Path, target: Path, title: str) -> None:
+def _to_html(notebook, target: Path, title: str) -> None:
     """Render an executed notebook as a self-contained page (no CDN scripts; code toggle)."""
-    import nbformat
     from nbconvert import HTMLExporter
 
-    notebook = nbformat.read(executed, as_version=4)
     exporter = HTMLExporter(
         template_file=str(PAGE_TEMPLATE),
         extra_template_basedirs=[str(PAGE_TEMPLATE.parent)],
@@ -261,20 +747,32 @@ def _to_html(executed: Path, target: Path, title: str) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def _finish(staging, notebooks, plan, timings, inputs, config, code, started) -> dict:
+# --------------------------------------------------------------------------- manifest and index
+
+
+def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
+    """Write the dictionary, the manifest and the index into ``staging``; return the manifest."""
+    timings = run["timings"]
     write_dictionary(staging)
     entries = {}
     for notebook in notebooks:
         item = plan[notebook]
+        executed = notebook.stem in timings
         seconds = timings.get(notebook.stem, item["old"].get("seconds"))
         entries[notebook.stem] = {
             "key": item["key"],
-            "executed": notebook.stem in timings,
+            "executed": executed,
             "seconds": seconds,
             "title": _title(staging / "notebooks" / notebook.name, notebook.stem),
             "figures": _listing(staging / "figures" / notebook.stem, staging),
             "tables": _listing(staging / "tables" / notebook.stem, staging),
+            "not_estimable": (
+                _not_estimable(staging / NOT_ESTIMABLE / f"{notebook.stem}.json")
+                if executed
+                else item["old"].get("not_estimable", [])
+            ),
         }
+    shutil.rmtree(staging / NOT_ESTIMABLE, ignore_errors=True)
     manifest = {
         "inputs": inputs,
         "public": config.public,
@@ -283,7 +781,8 @@ def _finish(staging, notebooks, plan, timings, inputs, config, code, started) ->
         "git_commit": _git_commit(),
         "python": platform.python_version(),
         "packages": _versions(),
-        "build_seconds": round(time.perf_counter() - started, 2),
+        "build_seconds": round(time.perf_counter() - run["started"], 2),
+        "kernels": {"warm": config.warm_kernels, "start_seconds": run["kernel_starts"]},
         "config": {key: str(value) for key, value in asdict(config).items()},
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -292,6 +791,21 @@ def _finish(staging, notebooks, plan, timings, inputs, config, code, started) ->
     if readme.exists() and not (staging / "README.md").exists():
         shutil.copy2(readme, staging / "README.md")
     return manifest
+
+
+def _not_estimable(file: Path) -> list[dict[str, str]]:
+    """The analyses a notebook found not estimable: ``[{"section", "reason"}, ...]``."""
+    if not file.exists():
+        return []
+    try:
+        items = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(items, list):
+            raise TypeError("not a list")
+        return [{"section": str(item["section"]), "reason": str(item["reason"])} for item in items]
+    except (json.JSONDecodeError, TypeError, KeyError) as error:
+        raise ReportBuildError(
+            f"{file.name}: not a list of {{'section', 'reason'}} objects ({error})"
+        ) from None
 
 
 def _listing(folder: Path, root: Path) -> list[str]:
@@ -313,14 +827,29 @@ def _title(executed: Path, default: str) -> str:
     return default
 
 
+def _described(inputs: dict) -> str:
+    """The data the report was built from, as HTML (every value escaped)."""
+    escape = html.escape
+    if inputs.get("scenario"):
+        return (
+            f"synthetic study, scenario <code>{escape(str(inputs['scenario']))}</code>, "
+            f"seed {escape(str(inputs.get('seed')))}, "
+            f"{escape(str(inputs.get('n_subjects')))} subjects"
+        )
+    name = escape(Path(inputs["data"]).name)
+    if "package" not in inputs:
+        return f"data package <code>{name}</code>"
+    mapping = inputs.get("mapping")
+    if mapping is None:
+        return f"file <code>{name}</code>"
+    given = Path(mapping).name if isinstance(mapping, str) else "given in code"
+    return f"input <code>{name}</code>, imported with the mapping <code>{escape(given)}</code>"
+
+
 def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfig) -> None:
     escape = html.escape
-    source = inputs.get("scenario")
-    described = (
-        f"synthetic study, scenario <code>{escape(str(source))}</code>, seed {inputs.get('seed')}, "
-        f"{inputs.get('n_subjects')} subjects"
-        if source
-        else f"data package <code>{escape(Path(inputs['data']).name)}</code>"
+    description = (
+        escape(config.description) if config.description else f"Built from the {_described(inputs)}"
     )
     parts = [
         "<!DOCTYPE html>",
@@ -328,22 +857,40 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
         '<link rel="icon" href="data:,">',
         "<style>body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}"
         ".section{margin-bottom:2rem}.figs{display:flex;flex-wrap:wrap;gap:1rem}"
-        ".figs img{max-width:32rem;width:100%;border:1px solid #ddd}</style></head><body>",
+        ".figs img{max-width:32rem;width:100%;border:1px solid #ddd}"
+        ".not-estimable,.design{border-left:3px solid #e69f00;padding-left:.8rem}</style></head><body>",
         f"<h1>{escape(config.title)}</h1>",
-        f"<p>{config.description or f'Built from the {described}'}"
+        f"<p>{description}"
         f"{' in public mode (small cells suppressed)' if config.public else ''}. "
         'See <a href="manifest.json">manifest.json</a> for input checksums, versions and timings, and the '
         '<a href="data-dictionary.html">data dictionary</a>.</p>',
     ]
+    inferred = (inputs.get("design") or {}).get("inferred") or []
+    if inferred:
+        parts.append(
+            '<div class="design"><p>The study did not declare all of its design; '
+            "this was inferred from the data:</p><ul>"
+        )
+        parts += [f"<li>{escape(str(sentence))}</li>" for sentence in inferred]
+        parts.append("</ul></div>")
     for stem, entry in entries.items():
         parts.append(
-            f'<div class="section"><h2><a href="{stem}.html">{escape(entry["title"])}</a></h2>'
+            f'<div class="section"><h2><a href="{escape(stem)}.html">{escape(entry["title"])}</a></h2>'
         )
+        missing = entry.get("not_estimable") or []
+        if missing:
+            parts.append('<div class="not-estimable"><p>Not estimable here:</p><ul>')
+            parts += [
+                f"<li><strong>{escape(item['section'])}</strong>: {escape(item['reason'])}</li>"
+                for item in missing
+            ]
+            parts.append("</ul></div>")
         key_figures = [name for name in entry["figures"] if name.endswith(".png")][:2]
         if key_figures:
             parts.append('<div class="figs">')
             parts += [
-                f'<a href="{stem}.html"><img src="{name}" alt="{escape(Path(name).stem)}"></a>'
+                f'<a href="{escape(stem)}.html"><img src="{escape(name)}" '
+                f'alt="{escape(Path(name).stem)}"></a>'
                 for name in key_figures
             ]
             parts.append("</div>")
