@@ -1,7 +1,7 @@
 """The notebook runtime: what a notebook needs to open its study, show and save its outputs.
 
 A report notebook starts with ``study = open_study(data_path, ...)`` and
-``out = NotebookOutputs(output_dir, notebook_name)``; the build passes both parameters, and
+``out = NotebookOutputs(output_dir, notebook_name)``; the build injects both parameters, and
 interactively (``data_path=None``, ``output_dir=None``) the notebook simulates a study and
 saves nothing. Each analysis runs inside ``with out.section("title"):`` — when the data cannot
 support it (:class:`~acne_outcomes.checks.NotEstimable`), the page says "Not estimable here"
@@ -36,8 +36,9 @@ class NotebookOutputs:
     Figures go to ``figures/NN-topic/`` and tables to ``tables/NN-topic/`` under
     ``output_dir``; the analyses the data could not support are listed in
     ``not-estimable/NN-topic.json`` (a list of ``{"section", "reason"}``, written only when
-    there is one). In the build, papermill passes ``output_dir`` (the staging report folder)
-    and ``notebook_name``; run interactively with ``output_dir=None``, nothing is written.
+    there is one). The build injects ``output_dir`` (the staging report folder) and
+    ``notebook_name`` as notebook parameters; run interactively with ``output_dir=None``,
+    nothing is written.
     """
 
     def __init__(self, output_dir: str | Path | None, notebook_name: str):
