@@ -87,6 +87,8 @@ def make_events(n_subjects: int, seed: int = 2) -> tuple[pd.DataFrame, pd.DataFr
             ),
         }
     )
+    exposure = np.repeat(subjects["exposure_days"].to_numpy(), n_events)
+    events["onset_day"] = rng.integers(1, exposure + 1)
     return events, subjects
 
 
@@ -170,6 +172,7 @@ def _ae_incidence(state):
         arm="arm",
         term="term",
         exposure_days="exposure_days",
+        onset="onset_day",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -235,3 +236,91 @@ def test_cmh_infinite_odds_ratio_warns_and_flags():
     assert fit.diagnostic("boundary") and np.isinf(fit.estimates["estimate"].iloc[0])
     assert np.isnan(fit.estimates["ci_low"].iloc[0])
     assert np.isnan(fit.diagnostic("breslow_day_p_value"))
+
+
+# ---- Miettinen-Nurminen, ratios without events, categorical covariates -------------------
+
+# Newcombe (1998) Stat Med 17:873-890, Table II, method 6 (Miettinen & Nurminen 1985), the
+# eight examples (a)-(h), published to 4 decimals. No R implementation is packaged in Debian;
+# the interval is computed from the published formula (binary._miettinen_nurminen).
+MIETTINEN_NURMINEN_TABLE_II = [
+    ((56, 70, 48, 80), (0.0528, 0.3382)),
+    ((9, 10, 3, 10), (0.1700, 0.8406)),
+    ((6, 7, 2, 7), (0.0342, 0.8534)),
+    ((5, 56, 0, 29), (-0.0326, 0.1933)),
+    ((0, 10, 0, 20), (-0.1658, 0.2844)),
+    ((0, 10, 0, 10), (-0.2879, 0.2879)),
+    ((10, 10, 0, 20), (0.7156, 1.0000)),
+    ((10, 10, 0, 10), (0.6636, 1.0000)),
+]
+PUBLISHED = Path(__file__).parents[1] / "reference" / "binary_published"
+
+
+@pytest.mark.parametrize(("counts", "interval"), MIETTINEN_NURMINEN_TABLE_II)
+def test_miettinen_nurminen_matches_newcombe_table(counts, interval):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # zero cells: the ratios' correction
+        fit = binary_comparison(_two_arms(*counts), outcome="y", arm="arm",
+                                difference_ci="miettinen_nurminen").estimates  # fmt: skip
+    row = fit.loc[fit["scale"] == "risk difference"].iloc[0]
+    assert [round(row["ci_low"], 4), round(row["ci_high"], 4)] == list(interval)  # as published
+    assert row["method"] == "Miettinen-Nurminen score interval (method 6)"
+    events, total = counts[0] + counts[2], counts[1] + counts[3]
+    if 0 < events < total:
+        # the score test at 0 is Pearson's chi-square times (N - 1) / N
+        table = np.array([[counts[0], counts[1] - counts[0]], [counts[2], counts[3] - counts[2]]])
+        pearson = scipy_stats.chi2_contingency(table, correction=False)[0]
+        assert_allclose(row["p_value"], scipy_stats.chi2.sf(pearson * (total - 1) / total, 1))
+
+
+@pytest.mark.parametrize("example", [0, 1])
+def test_no_events_in_either_arm_ratios_not_estimable(example):
+    """Finding 5: with no event in either arm the risk and odds ratios are 0/0 (NaN in R) and
+    not estimable; they were reported (RR 1.909, 0.041-89.8). The risk difference is."""
+    expected = pd.read_csv(PUBLISHED / "expected_newcombe.csv").iloc[example]
+    counts = expected[["x1", "n1", "x0", "n0"]].astype(int).tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = binary_comparison(_two_arms(*counts), outcome="y", arm="arm")
+    fit = result.estimates.set_index("scale")
+    assert np.isnan(expected["rr"]) and np.isnan(expected["or"]) and np.isnan(expected["chisq_p"])
+    for scale in ("risk ratio", "odds ratio"):
+        row = fit.loc[scale]
+        assert row[["estimate", "ci_low", "ci_high", "p_value", "se"]].isna().all()
+        assert row["method"] == "not estimable: no subject had the event in either arm"
+    difference = fit.loc["risk difference"]
+    assert_allclose(difference[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                    expected[["rd", "rd_low", "rd_high"]].to_numpy(float), rtol=1e-9,
+                    atol=1e-15)  # fmt: skip
+    assert np.isnan(difference["p_value"])
+    assert result.diagnostic("ratios_not_estimable") is True
+    assert result.diagnostic("zero_cell_correction") is False
+
+
+def test_every_subject_with_the_event_ratios_not_estimable():
+    fit = binary_comparison(_two_arms(10, 10, 20, 20), outcome="y", arm="arm")
+    assert fit.diagnostic("ratios_not_estimable") is True
+    rows = fit.estimates.set_index("scale")
+    assert rows.loc["odds ratio", "method"].endswith("every subject had the event in both arms")
+
+
+def test_logistic_with_a_categorical_covariate_matches_glm():
+    """Finding 7: logistic_model took numeric baseline covariates only (birthwt's race)."""
+    data = pd.read_csv(PUBLISHED / "birthwt.csv")
+    expected = pd.read_csv(PUBLISHED / "expected_birthwt.csv").set_index("model")
+    fit = logistic_model(data, outcome="low", arm="smoke", covariates=["race", "age", "lwt"])
+    row = fit.estimates.iloc[0]
+    assert_allclose(np.log(row[["estimate", "ci_low", "ci_high"]].to_numpy(float)),
+                    expected.loc["logistic", ["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                    rtol=1e-7)  # fmt: skip
+    assert_allclose(
+        row[["se", "p_value"]].to_numpy(float),
+        expected.loc["logistic", ["se", "p_value"]].to_numpy(float),
+        rtol=1e-6,
+    )
+    assert row["method"] == "logistic regression (ML, Wald) adjusted for race, age, lwt"
+
+
+def test_bad_difference_ci_names_the_allowed(data):
+    with pytest.raises(ValueError, match=r"allowed: \['newcombe', 'miettinen_nurminen'\]"):
+        binary_comparison(data, outcome="success", arm="arm", difference_ci="wald")

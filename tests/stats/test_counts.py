@@ -11,6 +11,8 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats as scipy_stats
 
+from acne_outcomes.checks import NotEstimable
+from acne_outcomes.stats.ancova import ancova
 from acne_outcomes.stats.counts import count_model, percent_change_ancova
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "counts"
@@ -241,3 +243,160 @@ def test_standard_dtypes_nullable_counts_and_categorical_arm(reference_data):
     plain = count_model(reference_data.drop(index=[2, 7]), **COLUMNS, baseline="baseline")
     assert fit.n_excluded == 2
     assert_allclose(fit.estimates["estimate"], plain.estimates["estimate"], rtol=1e-6)
+
+
+# ---- published data: MASS::epil and nlme::BodyWeight against R gee ---------------------
+# (tests/reference/counts_epil/epil_reference.R wrote the data and expected_gee.csv)
+
+EPIL = Path(__file__).parents[1] / "reference" / "counts_epil"
+EPIL_COLUMNS = {"outcome": "y", "subject": "subject", "visit": "period", "arm": "trt"}
+
+
+@pytest.fixture(scope="module")
+def epil():
+    return pd.read_csv(EPIL / "epil.csv")
+
+
+@pytest.fixture(scope="module")
+def gee_reference():
+    return pd.read_csv(EPIL / "expected_gee.csv")
+
+
+def _gee(reference, model, term):
+    return reference.query("model == @model and term == @term").iloc[0]
+
+
+def _log_ratio_and_se(fit):
+    rows = fit.estimates
+    return np.log(rows["estimate"].to_numpy(float)), rows["se"].to_numpy(float)
+
+
+def test_epil_common_effect_matches_gee(epil, gee_reference):
+    """Thall & Vail's covariates, one treatment effect for all periods: gee::gee(y ~ trt +
+    lbase + lage + V4, family = poisson, corstr = "exchangeable")."""
+    fit = count_model(epil, **EPIL_COLUMNS, covariates=["lbase", "lage", "V4"],
+                      arm_effect="common", visit_effect="none", family="poisson")  # fmt: skip
+    expected = _gee(gee_reference, "common", "trtprogabide")
+    log_ratio, se = _log_ratio_and_se(fit)
+    assert fit.estimates["contrast"].tolist() == ["progabide / placebo"]
+    assert fit.estimates["visit"].isna().all() and fit.estimates["n"].tolist() == [59]
+    assert_allclose(log_ratio, expected["estimate"], rtol=1e-6)
+    assert_allclose(se, expected["robust_se"], rtol=1e-6)
+    assert_allclose(fit.diagnostic("correlation_parameter"), expected["correlation"], rtol=1e-5)
+    assert (
+        "one rate ratio for all visits; adjusted for lbase, lage, V4" in fit.estimates["method"][0]
+    )
+
+
+def test_epil_treatment_by_baseline_with_log_transform_matches_gee(epil, gee_reference):
+    """Breslow & Clayton's model II: trt * lbase; the log baseline, centred, is MASS's lbase."""
+    fit = count_model(epil, **EPIL_COLUMNS, baseline="base", baseline_transform="log",
+                      arm_by_baseline=True, covariates=["lage", "V4"], arm_effect="common",
+                      visit_effect="none", family="poisson")  # fmt: skip
+    log_ratio, se = _log_ratio_and_se(fit)
+    expected = _gee(gee_reference, "interaction", "trtprogabide")
+    assert_allclose(log_ratio, expected["estimate"], rtol=1e-6)
+    assert_allclose(se, expected["robust_se"], rtol=1e-6)
+
+
+def test_epil_rate_ratio_per_period_with_covariates_matches_gee(epil, gee_reference):
+    fit = count_model(epil, **EPIL_COLUMNS, covariates=["lbase", "lage"], family="poisson")
+    rows = fit.estimates.loc[fit.estimates["visit"].notna()]
+    expected = gee_reference.query("model == 'by_period' and term.str.endswith(':progabide')")
+    assert_allclose(np.log(rows["estimate"]), expected["estimate"], rtol=1e-6, atol=1e-9)
+    assert_allclose(rows["se"], expected["robust_se"], rtol=1e-6)
+
+
+def test_epil_offset_for_the_eight_week_baseline_matches_gee(epil, gee_reference):
+    """The baseline count as a response over 8 weeks, the periods over 2: offset log(weeks)."""
+    baseline = epil.loc[epil["period"] == 1].assign(y=lambda frame: frame["base"], period=0)
+    stacked = pd.concat([baseline, epil], ignore_index=True)
+    stacked["post"] = (stacked["period"] > 0).astype(float)
+    stacked["log_weeks"] = np.log(np.where(stacked["period"] == 0, 8.0, 2.0))
+    fit = count_model(stacked, **EPIL_COLUMNS, covariates=["post"], offset="log_weeks",
+                      arm_effect="common", visit_effect="none", family="poisson")  # fmt: skip
+    log_ratio, se = _log_ratio_and_se(fit)
+    expected = _gee(gee_reference, "offset", "trtprogabide")
+    assert_allclose(log_ratio, expected["estimate"], rtol=1e-5)
+    assert_allclose(se, expected["robust_se"], rtol=1e-5)
+    assert fit.estimates["method"][0].endswith("offset log_weeks)")
+
+
+def test_epil_ar1_matches_gee_without_a_warning(epil, gee_reference):
+    """Finding 7: correlation="ar1" leaked statsmodels' FutureWarning (grid); grid=True is
+    gee's AR-M (Mv = 1) moment estimator."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = count_model(epil, **EPIL_COLUMNS, covariates=["lbase", "lage"], family="poisson",
+                          correlation="ar1")  # fmt: skip
+    rows = fit.estimates.loc[fit.estimates["visit"].notna()]
+    expected = gee_reference.query("model == 'ar1' and term.str.endswith(':progabide')")
+    assert_allclose(np.log(rows["estimate"]), expected["estimate"], rtol=1e-5, atol=1e-7)
+    assert_allclose(rows["se"], expected["robust_se"], rtol=1e-5)
+    ar1 = gee_reference.query("model == 'ar1'")["correlation"].iloc[0]
+    assert_allclose(fit.diagnostic("correlation_parameter"), ar1, rtol=1e-5)
+
+
+def test_text_visits_fail_early_with_the_labels(epil):
+    """Finding 6: text visit labels failed late, with a pyarrow error."""
+    data = epil.assign(period="period " + epil["period"].astype(str))
+    with pytest.raises(ValueError, match=r"visit column 'period' must be numeric.*'period 1'"):
+        count_model(data, **EPIL_COLUMNS)
+
+
+def test_three_arms_n_counts_the_two_compared_arms(gee_reference):
+    """Finding 8: per-visit n counted the subjects of every arm (16 rats, not 12)."""
+    data = pd.read_csv(EPIL / "bodyweight.csv")
+    fit = count_model(data, outcome="weight", subject="Rat", visit="Time", arm="Diet",
+                      family="poisson")  # fmt: skip
+    rows = fit.estimates.loc[fit.estimates["visit"].notna()]
+    expected_n = gee_reference.query("model == 'bodyweight_n'")
+    labels = rows["contrast"] + " at " + rows["visit"].astype(int).astype(str)
+    assert labels.tolist() == expected_n["term"].tolist()
+    assert rows["n"].tolist() == expected_n["estimate"].astype(int).tolist()
+    assert fit.estimates.loc[fit.estimates["visit"].isna(), "n"].tolist() == [12, 12]
+    expected = gee_reference.query("model == 'bodyweight' and term.str.contains(':diet')")
+    order = [f"fTime{t}:diet{d}" for d in (2, 3) for t in (1, 22, 43, 64)]
+    expected = expected.set_index("term").loc[order]
+    assert_allclose(np.log(rows["estimate"]), expected["estimate"], rtol=1e-5)
+    assert_allclose(rows["se"], expected["robust_se"], rtol=1e-4)
+
+
+def test_categorical_covariate_is_dummy_coded(epil):
+    data = epil.assign(age_group=np.where(epil["age"] >= 30, "30+", "under 30"))
+    coded = data.assign(age_30=(data["age_group"] == "under 30").astype(float))
+    text = count_model(data, **EPIL_COLUMNS, covariates=["age_group"], family="poisson")
+    numeric = count_model(coded, **EPIL_COLUMNS, covariates=["age_30"], family="poisson")
+    assert_allclose(text.estimates["estimate"], numeric.estimates["estimate"], rtol=1e-8)
+    assert_allclose(text.estimates["se"], numeric.estimates["se"], rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"arm_effect": "pooled"}, ValueError, r"allowed: \['by_visit', 'common'\]"),
+        ({"visit_effect": "linear"}, ValueError, r"allowed: \['by_visit', 'none'\]"),
+        ({"baseline_transform": "sqrt"}, ValueError, r"allowed: \['log1p', 'log', 'identity'\]"),
+        ({"arm_by_baseline": True}, ValueError, "needs baseline="),
+        ({"covariates": ["weight"]}, ValueError, r"covariates\[0\]='weight' is not a column"),
+        ({"offset": "trt"}, ValueError, "offset column 'trt' must be numeric"),
+        ({"covariates": ["V4"]}, NotEstimable, "rank deficient"),
+        ({"baseline": "y", "baseline_transform": "log"}, NotEstimable, "positive baseline"),
+    ],
+)
+def test_bad_new_arguments_raise(epil, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        count_model(epil, **EPIL_COLUMNS, family="poisson", **kwargs)
+
+
+def test_percent_change_ancova_with_a_categorical_covariate(reference_data):
+    data = reference_data.assign(site=np.where(reference_data["subject_id"] % 3 == 0, "A", "B"))
+    fit = percent_change_ancova(data, **COLUMNS, baseline="baseline", at_visit=12,
+                                covariates=["site"])  # fmt: skip
+    month12 = data.loc[(data["month"] == 12) & (data["baseline"] > 0)]
+    change = 100 * (month12["lesions"] - month12["baseline"]) / month12["baseline"]
+    coded = month12.assign(change=change, site_b=(month12["site"] == "B").astype(float))
+    by_hand = ancova(coded, outcome="change", arm="arm", covariates=["baseline", "site_b"])
+    assert_allclose(fit.estimates["estimate"], by_hand.estimates["estimate"], rtol=1e-10)
+    assert_allclose(fit.estimates["se"], by_hand.estimates["se"], rtol=1e-10)
+    assert fit.estimates["method"].iloc[0].endswith("adjusted for baseline, site")

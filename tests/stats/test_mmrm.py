@@ -331,7 +331,7 @@ def test_truth_recovery_under_mar_dropout_many_replicates():
         ({"outcome": "lesions"}, "outcome='lesions' is not a column"),
         ({"covariates": ("weight",)}, "covariates\\[0\\]='weight' is not a column"),
         ({"covariance": "compound"}, "allowed: \\['unstructured', 'heterogeneous_cs'"),
-        ({"df": "kenward_roger"}, "allowed: \\['satterthwaite', 'residual'\\]"),
+        ({"df": "kr"}, "allowed: \\['satterthwaite', 'residual', 'kenward_roger'\\]"),
         ({"reference": "placebo"}, "reference='placebo' is not allowed; allowed"),
         ({"outcome": "sex"}, "outcome column 'sex' must be numeric"),
         ({"ci_level": 95}, "ci_level must be a number .*; got 95"),
@@ -369,3 +369,82 @@ def test_degenerate_covariance_warns_and_flags():
     assert any(issubclass(item.category, MMRMConvergenceWarning) for item in caught)
     assert not fit.converged and not fit.diagnostic("converged")
     assert fit.estimates["method"].str.endswith("[not converged]").all()
+
+
+# ---- published data: nlme::Orthodont and HSAUR3::BtheB ------------------------------------
+# (tests/reference/mmrm_published/mmrm_published_reference.R wrote the data and expected.csv)
+
+PUBLISHED = Path(__file__).parents[1] / "reference" / "mmrm_published"
+ORTHODONT = {"outcome": "distance", "subject": "Subject", "visit": "age", "arm": "Sex"}
+BTHEB = {"outcome": "bdi", "subject": "subject", "visit": "month", "arm": "treatment",
+         "reference": "TAU", "baseline": "bdi_pre", "covariates": ("drug", "length")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def published():
+    return pd.read_csv(PUBLISHED / "expected.csv")
+
+
+def _published(published, model):
+    rows = published.loc[published["model"] == model]
+    return rows.pivot(index="visit", columns="quantity", values="value")
+
+
+def _differences(fit):
+    rows = fit.estimates["scale"] == "mean difference"
+    out = fit.estimates.loc[rows, ["visit", "estimate", "se"]].astype(float).set_index("visit")
+    return out.assign(df=fit.degrees_of_freedom[rows.to_numpy()])
+
+
+@pytest.mark.parametrize("df", ["kenward_roger", "satterthwaite"])
+def test_orthodont_complete_balanced_closed_form(published, df):
+    """Unstructured, no covariates, complete balanced data: each visit's difference is the
+    two-sample t-test's, with n - 2 = 25 df; the Kenward-Roger adjustment of the SE is 0."""
+    expected = _published(published, "orthodont_t")
+    ours = _differences(mmrm(pd.read_csv(PUBLISHED / "orthodont.csv"), **ORTHODONT, df=df))
+    assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-9)
+    assert_allclose(ours["se"], expected["se"], rtol=1e-6)
+    assert_allclose(ours["df"], expected["df"], rtol=1e-6)
+
+
+def test_orthodont_missing_visit_is_excluded_and_counted(published):
+    """Finding 6: a missing visit was reported as "rank deficient: no observations for
+    arm:visit ['Male:nan']"; the row is left out (as gls's na.omit) and counted."""
+    data = pd.read_csv(PUBLISHED / "orthodont.csv")
+    data.loc[(data["Subject"] == "M05") & (data["age"] == 12), "age"] = np.nan
+    fit = mmrm(data, **ORTHODONT)
+    expected = _published(published, "orthodont_missing")
+    ours = _differences(fit)
+    assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-5)
+    assert_allclose(ours["se"], expected["se"], rtol=1e-4)
+    assert fit.exclusions() == {"age missing": 1}
+    assert fit.n_observations == len(data) - 1
+
+
+def test_btheb_categorical_covariates_match_gls(published):
+    """Real dropout, the pre-treatment score by visit and two categorical covariates."""
+    fit = mmrm(pd.read_csv(PUBLISHED / "btheb.csv"), **BTHEB)
+    assert fit.converged and fit.exclusions() == {"bdi missing": 120}
+    expected = _published(published, "btheb_unstructured")
+    ours = _differences(fit)
+    assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-4)
+    assert_allclose(ours["se"], expected["se"], rtol=1e-4)
+    assert list(fit.coefficients.index[-2:]) == ["drug[Yes]", "length[>6m]"]
+
+
+def test_btheb_kenward_roger_matches_pbkrtest(published):
+    """Compound symmetry is the random-intercept model: pbkrtest's Kenward-Roger adjusted
+    covariance (vcovAdj) and df (get_Lb_ddf) of lme4::lmer."""
+    data = pd.read_csv(PUBLISHED / "btheb.csv")
+    fit = mmrm(data, **BTHEB, covariance="compound_symmetry", df="kenward_roger")
+    assert fit.converged and fit.df_method == "kenward_roger"
+    expected = _published(published, "btheb_cs")
+    ours = _differences(fit)
+    assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-6)
+    assert_allclose(ours["se"], expected["se"], rtol=1e-5)
+    assert_allclose(ours["df"], expected["df"], rtol=1e-5)
+    unadjusted = _differences(mmrm(data, **BTHEB, covariance="compound_symmetry"))
+    assert_allclose(unadjusted["se"], _published(published, "btheb_cs_unadjusted")["se"],
+                    rtol=1e-5)  # fmt: skip
+    assert (ours["se"] > unadjusted["se"]).all()
+    assert fit.estimates["method"].iloc[0] == "MMRM (REML, compound_symmetry, kenward_roger df)"

@@ -10,6 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats as scipy_stats
 
+from acne_outcomes.checks import NotEstimable
 from acne_outcomes.stats.ordinal import brant_test, ordinal_model
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "ordinal"
@@ -232,3 +233,126 @@ def test_ordered_categorical_outcome_and_missing(month12, cross_sectional_fit):
 def test_bad_arguments(month12, kwargs, message):
     with pytest.raises(ValueError, match=message):
         ordinal_model(month12, **{"outcome": "scar_grade", "arm": "arm", **kwargs})
+
+
+# ---- published data: ordinal::wine, geepack::koch, nlme::BodyWeight ----------------------
+# (tests/reference/ordinal_published/ordinal_published_reference.R wrote the data and the
+# expected_*.csv)
+
+PUBLISHED = Path(__file__).parents[1] / "reference" / "ordinal_published"
+
+
+@pytest.fixture(scope="module")
+def wine():
+    data = pd.read_csv(PUBLISHED / "wine.csv")
+    data["rating"] = pd.Categorical(data["rating"], categories=[1, 2, 3, 4, 5], ordered=True)
+    return data
+
+
+def _wine_fit(wine):
+    with pytest.warns(RuntimeWarning, match=r"Brant test not computed: .*cut 1\|2, 4\|5"):
+        return ordinal_model(wine, outcome="rating", arm="temp", covariates=["contact"])
+
+
+def test_wine_categorical_covariate_and_category_labels_match_clm(wine):
+    """Findings 3 and 7: ordered categories 1-5 are named "1|2" … "4|5" as by R (not
+    "0|1" …), and a categorical covariate (skin contact) enters as R's dummy."""
+    expected = pd.read_csv(PUBLISHED / "expected_wine_clm.csv").set_index("term")
+    fit = _wine_fit(wine).estimates.set_index("contrast")
+    cuts = fit.loc[fit["scale"] == "cut-point (logit)"]
+    assert list(cuts.index) == ["1|2", "2|3", "3|4", "4|5"]
+    assert_allclose(cuts["estimate"], expected.loc[cuts.index, "estimate"], rtol=1e-5)
+    assert_allclose(cuts["se"], expected.loc[cuts.index, "se"], rtol=1e-3)
+    odds = fit.loc["warm / cold"]
+    assert_allclose(np.log(odds["estimate"]), expected.loc["tempwarm", "estimate"], rtol=1e-5)
+    assert_allclose(odds["se"], expected.loc["tempwarm", "se"], rtol=1e-3)
+    assert odds["method"] == "proportional odds (ML, logit), adjusted for contact"
+
+
+def test_wine_brant_test_is_not_estimable_under_quasi_separation(wine):
+    """Finding 2: the per-cut logits of cuts 1|2 and 4|5 are quasi-separated (R: slopes
+    near 19 with SEs near 3000), so the Brant statistic means nothing; it returned
+    p = 0.958 without a warning."""
+    per_cut = pd.read_csv(PUBLISHED / "expected_wine_brant.csv")
+    slopes = per_cut.loc[per_cut["term"] == "tempwarm"].set_index("cut")
+    assert (slopes.loc[[1, 4], "se"] > 1000).all() and (slopes.loc[[2, 3], "se"] < 1).all()
+    fit = _wine_fit(wine)
+    assert fit.diagnostic("brant_quasi_separation") is True
+    assert (
+        "cut 1|2, 4|5 is quasi-separated"
+        in fit.diagnostics.loc[
+            fit.diagnostics["diagnostic"] == "brant_quasi_separation", "detail"
+        ].iloc[0]
+    )
+    assert np.isnan(fit.diagnostic("brant_p_value"))
+    assert np.isnan(fit.diagnostic("brant_p_value_by_covariate", detail="contact[yes]"))
+    grades = wine["rating"].cat.codes.to_numpy() + 1
+    exog = np.column_stack([wine["temp"] == "warm", wine["contact"] == "yes"]).astype(float)
+    with pytest.raises(NotEstimable, match="quasi-separated"):
+        brant_test(grades, exog, ["warm", "contact"])
+
+
+@pytest.fixture(scope="module")
+def koch():
+    return pd.read_csv(PUBLISHED / "koch.csv")
+
+
+def _koch_rows(expected, model):
+    rows = expected.loc[expected["model"] == model].set_index("term")
+    return rows.loc[["day3", "day7", "day10", "day14", "average"]]
+
+
+@pytest.mark.parametrize("correlation", ["global_odds_ratio", "independence"])
+def test_koch_ordinal_gee_matches_r(koch, correlation):
+    """Finding 1: the global odds ratio working dependence is now used (it was the
+    independence fit). R: the GEE written out in ordinal_published_reference.R; its
+    independence fit equals clm on the long data."""
+    expected = pd.read_csv(PUBLISHED / "expected_koch.csv")
+    fit = ordinal_model(koch, outcome="y", arm="trt", subject="id", visit="day",
+                        correlation=correlation)  # fmt: skip
+    rows = _koch_rows(expected, correlation)
+    assert_allclose(np.log(fit.estimates["estimate"]), rows["estimate"], rtol=1e-6)
+    assert_allclose(fit.estimates["se"], rows["robust_se"], rtol=1e-5)
+    odds_ratio = expected.query("model == @correlation and term == 'global_odds_ratio'")
+    if correlation == "independence":
+        assert fit.diagnostic("global_odds_ratio") is None
+        pooled = expected.loc[expected["model"] == "clm_pooled"].set_index("term")
+        assert_allclose(rows["estimate"].iloc[:4], pooled.loc[rows.index[:4], "estimate"],
+                        rtol=1e-9)  # fmt: skip
+        cuts = [fit.diagnostic("cut_point", detail=name) for name in ("1|2", "2|3")]
+        assert_allclose(cuts, pooled.loc[["1|2", "2|3"], "estimate"], rtol=1e-6)
+    else:
+        assert_allclose(fit.diagnostic("global_odds_ratio"), odds_ratio["estimate"], rtol=1e-6)
+        assert "global odds ratio" in fit.estimates["method"].iloc[0]
+        independent = _koch_rows(expected, "independence")["estimate"].to_numpy()
+        assert np.abs(np.log(fit.estimates["estimate"]) - independent).max() > 1e-3
+
+
+def test_three_arms_longitudinal_n_counts_the_two_compared_arms():
+    """Finding 8: per-visit n counted the subjects of every arm (16 rats, not 12)."""
+    data = pd.read_csv(PUBLISHED / "bodyweight_grades.csv")
+    expected = pd.read_csv(PUBLISHED / "expected_bodyweight_grades.csv")
+    fit = ordinal_model(data, outcome="grade", arm="Diet", subject="Rat", visit="Time",
+                        correlation="independence")  # fmt: skip
+    rows = fit.estimates.loc[fit.estimates["visit"].notna()]
+    n = expected.loc[expected["model"] == "n"]
+    assert (rows["contrast"] + " at " + rows["visit"].astype(int).astype(str)).tolist() == n[
+        "term"
+    ].tolist()
+    assert rows["n"].tolist() == n["estimate"].astype(int).tolist()
+    pooled = expected.loc[expected["model"] == "clm_pooled"].set_index("term")
+    order = [f"factor(Time){t}:diet{d}" for d in (2, 3) for t in (43, 64)]
+    assert_allclose(np.log(rows["estimate"]), pooled.loc[order, "estimate"], rtol=1e-5)
+
+
+def test_text_visits_fail_early_with_the_labels(koch):
+    """Finding 6: text visit labels failed late, with a pyarrow error."""
+    data = koch.assign(day="day " + koch["day"].astype(str))
+    with pytest.raises(ValueError, match=r"visit column 'day' must be numeric.*'day 10'"):
+        ordinal_model(data, outcome="y", arm="trt", subject="id", visit="day")
+
+
+def test_bad_correlation_names_the_allowed(koch):
+    with pytest.raises(ValueError, match=r"allowed: \['global_odds_ratio', 'independence'\]"):
+        ordinal_model(koch, outcome="y", arm="trt", subject="id", visit="day",
+                      correlation="exchangeable")  # fmt: skip

@@ -33,7 +33,9 @@ def events():
 
 def test_incidence_matches_r(subjects, events):
     expected = pd.read_csv(REFERENCE / "expected_incidence.csv").set_index("term")
-    result = ae_incidence(events, subjects, **KEYS, exposure_days="exposure_days")
+    result = ae_incidence(
+        events, subjects, **KEYS, exposure_days="exposure_days", onset="onset_day"
+    )
     fit = result.estimates
     assert fit["outcome"].iloc[0] == ANY_EVENT
     exposure = subjects.groupby("arm")["exposure_days"].sum() / 365.25
@@ -97,7 +99,14 @@ def test_unknown_event_subject_rejected(subjects, events):
 
 def test_bad_arguments(subjects, events):
     with pytest.raises(ValueError, match="allowed"):
-        ae_incidence(events, subjects, **KEYS, exposure_days="days_on_drug")
+        ae_incidence(events, subjects, **KEYS, exposure_days="days_on_drug", onset="onset_day")
+    with pytest.raises(ValueError, match="onset='day' is not a column"):
+        ae_incidence(events, subjects, **KEYS, exposure_days="exposure_days", onset="day")
+    with pytest.raises(ValueError, match="exposure_days= needs onset="):
+        ae_incidence(events, subjects, **KEYS, exposure_days="exposure_days")
+    undated = events.assign(onset_day=events["onset_day"].where(events.index > 0))
+    with pytest.raises(ValueError, match="1 adverse event.* have no onset_day"):
+        ae_incidence(undated, subjects, **KEYS, exposure_days="exposure_days", onset="onset_day")
     with pytest.raises(ValueError, match=r"\(0, 1\)"):
         ae_incidence(events, subjects, **KEYS, ci_level=1.5)
     with pytest.raises(ValueError, match="allowed: .*comparator"):
@@ -176,3 +185,32 @@ def test_worst_grade_counts_each_subject_once(subjects, events):
             arm="arm",
             grade="severity_grade",
         )
+
+
+PUBLISHED = Path(__file__).parents[1] / "reference" / "safety_published"
+
+
+def test_exposure_adjusted_rate_censors_at_the_first_event_on_cgd():
+    """Finding 8: the rate divided the subjects with an event by the whole exposure, not the
+    time at risk up to the first event, understating common events (placebo arm of the
+    gamma interferon trial in CGD: 59.2 instead of 80.0 per 100 person-years)."""
+    subjects = pd.read_csv(PUBLISHED / "cgd_subjects.csv")
+    events = pd.read_csv(PUBLISHED / "cgd_events.csv")
+    expected = pd.read_csv(PUBLISHED / "expected_eair.csv").set_index("arm")
+    result = ae_incidence(events, subjects, subject="id", arm="arm", term="term",
+                          exposure_days="follow_up_days", onset="onset_day",
+                          reference="placebo")  # fmt: skip
+    rows = result.estimates
+    rates = rows.loc[(rows["scale"] == "incidence rate per 100 person-years")
+                     & (rows["outcome"] == "serious infection")].set_index("contrast")  # fmt: skip
+    assert_allclose(rates[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                    expected.loc[rates.index, ["rate", "rate_low", "rate_high"]].to_numpy(float),
+                    rtol=1e-9)  # fmt: skip
+    assert rates.loc["placebo", "method"].startswith(
+        "exposure-adjusted (37.5 person-years at risk)"
+    )
+    for arm in expected.index:
+        whole = result.diagnostic("person_years", detail=arm)
+        assert_allclose(100 * expected.loc[arm, "x"] / whole,
+                        expected.loc[arm, "rate_whole_follow_up"], rtol=1e-9)  # fmt: skip
+        assert rates.loc[arm, "estimate"] > expected.loc[arm, "rate_whole_follow_up"]

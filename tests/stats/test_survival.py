@@ -39,13 +39,51 @@ def test_kaplan_meier_matches_survfit(data, conf_type):
 
 
 def test_median_matches_survfit(data):
+    """Finding 4: where S(t) sits exactly at 0.5, R averages the two times (115.5 and 66.5
+    here); the tolerance of one week hid the difference."""
     expected = pd.read_csv(REFERENCE / "expected_median.csv").set_index("arm")
     curve = kaplan_meier(data, **KEYS, arm="arm", conf_type="log-log").estimates
     medians = curve.loc[curve["scale"] == "median time"].set_index("contrast")
-    # R averages the two times when S(t) is exactly 0.5 on a flat stretch; statsmodels takes
-    # the first time with S(t) <= 0.5, so the point estimates agree to within one week here
-    assert_allclose(medians["estimate"], expected["median"], atol=7, rtol=0)
-    assert_allclose(medians[["ci_low", "ci_high"]], expected[["lower", "upper"]], atol=7, rtol=0)
+    assert_allclose(medians["estimate"], expected["median"], rtol=1e-12)
+    assert_allclose(medians[["ci_low", "ci_high"]], expected[["lower", "upper"]], rtol=1e-12)
+
+
+PUBLISHED = Path(__file__).parents[1] / "reference" / "survival_published"
+
+
+@pytest.fixture(scope="module")
+def published():
+    return {name: pd.read_csv(PUBLISHED / f"{name}.csv") for name in ("veteran", "lung")}
+
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
+def test_median_and_its_interval_match_survfit_on_veteran_and_lung(published, conf_type):
+    """Finding 4: the median is R's (52.5 on the test arm of veteran, where S(t) = 0.5) and
+    its interval inverts the conf_type band (veteran standard arm: 59-132 with "log", 54-126
+    with "log-log"); it was always log-log."""
+    expected = pd.read_csv(PUBLISHED / "expected_median.csv").query("conf_type == @conf_type")
+    for (dataset, by), rows in expected.groupby(["dataset", "by"]):
+        arm = None if by == "none" else by
+        curve = kaplan_meier(published[dataset], time="time", event="died", arm=arm,
+                             conf_type=conf_type).estimates  # fmt: skip
+        medians = curve.loc[curve["scale"] == "median time"].set_index("contrast")
+        ours = medians.loc[rows["group"].astype(str), ["estimate", "ci_low", "ci_high"]]
+        assert_allclose(ours.to_numpy(float), rows[["median", "lower", "upper"]].to_numpy(float),
+                        rtol=1e-12, err_msg=f"{dataset} by {by}")  # fmt: skip
+        assert (medians["method"] == f"Kaplan-Meier median ({conf_type} CI)").all()
+
+
+def test_cox_with_a_categorical_covariate_matches_coxph(published):
+    """Finding 7: a categorical covariate (veteran's cell type) failed."""
+    expected = pd.read_csv(PUBLISHED / "expected_cox.csv").set_index("term").loc["armtest"]
+    fit = cox_model(published["veteran"], time="time", event="died", arm="arm",
+                    covariates=["celltype", "karno"])  # fmt: skip
+    row = fit.estimates.iloc[0]
+    assert row["contrast"] == "test / standard"
+    assert_allclose(np.log(row["estimate"]), expected["estimate"], rtol=1e-7)
+    assert_allclose(row["se"], expected["se"], rtol=1e-6)
+    assert_allclose(row["p_value"], expected["p_value"], rtol=1e-5)
+    assert fit.diagnostic("converged")
 
 
 def test_log_rank_matches_survdiff(data):

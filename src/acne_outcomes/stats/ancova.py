@@ -126,13 +126,31 @@ def fit_ancova(
 
 
 def covariate_design(
-    frame: pd.DataFrame, covariates: Sequence[str], *, weights: np.ndarray | None = None
+    frame: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    weights: np.ndarray | None = None,
+    centre: bool = True,
 ) -> tuple[np.ndarray, list[str]]:
     """Design columns of ``covariates``, centred at their (weighted) mean.
 
     Numeric columns are used as they are; any other column (text, categorical, boolean)
-    becomes treatment dummies (first level dropped), named ``name[level]``. Missing values
-    raise ``ValueError``: impute or drop them first.
+    becomes treatment dummies (first level dropped: a categorical's first category,
+    otherwise the first in sorted order, as R's ``contr.treatment``), named ``name[level]``.
+    Missing values raise ``ValueError``: impute or drop them first. Every helper of
+    :mod:`acne_outcomes.stats` that takes ``covariates=`` builds its columns here.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    covariates : sequence of str
+        Column names.
+    weights : array, optional
+        Weights of the rows in the centring mean.
+    centre : bool, default True
+        Subtract the (weighted) mean of every column. ``False`` keeps R's coding (numbers as
+        they are, dummies 0/1), for models whose other parameters are reported on R's scale
+        (the cut-points of a proportional-odds model).
 
     Examples
     --------
@@ -140,6 +158,10 @@ def covariate_design(
     ...     pd.DataFrame({"age": [20.0, 30.0], "sex": ["female", "male"]}), ["age", "sex"])
     >>> design.tolist(), names
     ([[-5.0, -0.5], [5.0, 0.5]], ['age', 'sex[male]'])
+    >>> covariate_design(pd.DataFrame({"cell": ["b", "a", "c"]}), ["cell"], centre=False)
+    (array([[1., 0.],
+           [0., 0.],
+           [0., 1.]]), ['cell[b]', 'cell[c]'])
     """
     blocks, names = [], []
     for name in covariates:
@@ -150,12 +172,17 @@ def covariate_design(
             blocks.append(column.to_numpy(dtype=float)[:, None])
             names.append(name)
         else:
-            dummies = pd.get_dummies(column.astype("category"), drop_first=True, dtype=float)
+            levels = column.astype("category")
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                levels = levels.cat.remove_unused_categories()
+            dummies = pd.get_dummies(levels, drop_first=True, dtype=float)
             blocks.append(dummies.to_numpy())
             names.extend(f"{name}[{level}]" for level in dummies.columns)
     if not blocks:
         return np.zeros((len(frame), 0)), names
     design = np.hstack(blocks)
+    if not centre:
+        return design, names
     return design - np.average(design, axis=0, weights=weights), names
 
 

@@ -1,8 +1,9 @@
 """Binary outcomes (responders, IGA success, adverse events): risks, differences, ratios, NNT.
 
-* :func:`binary_comparison` — per-arm proportions, risk difference (Newcombe hybrid score CI),
-  risk ratio, odds ratio and number needed to treat (Altman 1998), unadjusted.
-* :func:`logistic_model` — odds ratio adjusted for baseline covariates (logistic regression).
+* :func:`binary_comparison` — per-arm proportions, risk difference (Newcombe hybrid score or
+  Miettinen–Nurminen CI), risk ratio, odds ratio and number needed to treat (Altman 1998),
+  unadjusted.
+* :func:`logistic_model` — odds ratio adjusted for covariates (logistic regression).
 * :func:`cmh_odds_ratio` — Mantel–Haenszel odds ratio across strata (sites) with the
   Cochran–Mantel–Haenszel test.
 
@@ -14,16 +15,19 @@ rows with a missing value are dropped and counted as ``excluded`` diagnostics
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import optimize
 from scipy import stats as scipy_stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
+from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
     Result,
     complete_rows,
@@ -33,6 +37,8 @@ from acne_outcomes.stats.tidy import (
 )
 
 _COMPARISON = "unadjusted binary comparison"
+#: Intervals for a risk difference: Newcombe's hybrid score (method 10) or Miettinen–Nurminen.
+DIFFERENCE_CIS = ("newcombe", "miettinen_nurminen")
 
 
 def _binary_frame(data, outcome, columns):
@@ -93,6 +99,89 @@ def nnt_label(nnt: float, bound_1: float, bound_2: float) -> str:
     return f"{head} (95% CI {word(bound_1)} {low:.1f} to {high:.1f})"
 
 
+def _restricted_proportions(x1, n1, x0, n0, delta):
+    """Maximum-likelihood ``(p̃1, p̃0)`` under ``p1 − p0 = delta`` (the closed-form root of
+    the likelihood's cubic; Miettinen & Nurminen 1985, Farrington & Manning 1990)."""
+    theta = n0 / n1
+    p1, p0 = x1 / n1, x0 / n0
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p0 + delta * (theta + 2))
+    c = delta**2 + delta * (2 * p1 + theta + 1) + p1 + theta * p0
+    d = -p1 * delta * (1 + delta)
+    v = b**3 / (3 * a) ** 3 - b * c / (6 * a**2) + d / (2 * a)
+    u = np.sign(v) * np.sqrt(max(b**2 / (3 * a) ** 2 - c / (3 * a), 0.0))
+    cosine = np.clip(v / u**3, -1.0, 1.0) if u != 0 else 0.0
+    w = (np.pi + np.arccos(cosine)) / 3
+    restricted = float(np.clip(2 * u * np.cos(w) - b / (3 * a), 0.0, 1.0))
+    return restricted, float(np.clip(restricted - delta, 0.0, 1.0))
+
+
+def _miettinen_nurminen(
+    x1: float, n1: float, x0: float, n0: float, ci_level: float = 0.95
+) -> tuple[float, float, float]:
+    """Miettinen–Nurminen score interval for ``p1 − p0`` and the score test of 0.
+
+    Parameters
+    ----------
+    x1, n1 : float
+        Events and subjects of the arm.
+    x0, n0 : float
+        Events and subjects of the reference.
+    ci_level : float, default 0.95
+
+    Returns
+    -------
+    tuple
+        ``(ci_low, ci_high, p_value)``; ``p_value`` is the two-sided score test of no
+        difference (NaN when no subject, or every subject, had the event).
+
+    Notes
+    -----
+    The interval holds every δ with ``(p̂1 − p̂0 − δ)² ≤ χ²₁ Ṽ(δ)``, where
+    ``Ṽ(δ) = [p̃1(1 − p̃1)/n1 + p̃0(1 − p̃0)/n0] · N/(N − 1)`` at the maximum-likelihood
+    proportions under ``p1 − p0 = δ`` (:func:`_restricted_proportions`) and ``N = n1 + n0``;
+    its limits are found by Brent's method on each side of ``p̂1 − p̂0``. Newcombe's method 6.
+
+    References
+    ----------
+    Miettinen O, Nurminen M (1985). Comparative analysis of two rates. Stat Med 4:213–226.
+    Newcombe RG (1998). Stat Med 17:873–890 (Table II, method 6).
+
+    Examples
+    --------
+    >>> [round(value, 4) for value in _miettinen_nurminen(56, 70, 48, 80)[:2]]
+    [0.0528, 0.3382]
+    """
+    critical = scipy_stats.chi2.ppf(ci_level, 1)
+    difference = x1 / n1 - x0 / n0
+    factor = (n1 + n0) / (n1 + n0 - 1)
+
+    def variance(delta):
+        p1, p0 = _restricted_proportions(x1, n1, x0, n0, delta)
+        return (p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0) * factor
+
+    def excess(delta):
+        return (difference - delta) ** 2 - critical * variance(delta)
+
+    step = 1e-10
+    low = -1.0 if difference <= -1 else optimize.brentq(excess, -1.0, difference - step,
+                                                        xtol=1e-12)  # fmt: skip
+    high = 1.0 if difference >= 1 else optimize.brentq(excess, difference + step, 1.0,
+                                                       xtol=1e-12)  # fmt: skip
+    null = variance(0.0)
+    p_value = float(scipy_stats.chi2.sf(difference**2 / null, 1)) if null > 0 else np.nan
+    return float(low), float(high), p_value
+
+
+def _ratio_problem(events, totals) -> str:
+    """Why the risk and odds ratios cannot be estimated (empty when they can)."""
+    if sum(events) == 0:
+        return "no subject had the event in either arm"
+    if sum(events) == sum(totals):
+        return "every subject had the event in both arms"
+    return ""
+
+
 def _ratio_row(kind, events, totals, z, haldane):
     """Log-scale Wald row for the risk ratio (Katz) or odds ratio (Woolf); arm 1 vs 0."""
     a, c = events[1] + haldane, events[0] + haldane
@@ -122,6 +211,7 @@ def binary_comparison(
     reference: object | None = None,
     ci_level: float = 0.95,
     beneficial: bool = True,
+    difference_ci: str = "newcombe",
 ) -> Result:
     """Unadjusted comparison of a binary outcome between arms.
 
@@ -137,26 +227,37 @@ def binary_comparison(
     beneficial : bool, default True
         Whether the outcome is good (responder, IGA success) or bad (adverse event); sets
         the sign of the NNT: positive = NNTB.
+    difference_ci : {"newcombe", "miettinen_nurminen"}, default "newcombe"
+        Interval of the risk difference: Newcombe's hybrid score (method 10) with the
+        Pearson χ² p-value, or the Miettinen–Nurminen score interval with its score test
+        (Newcombe's method 6, the usual choice for non-inferiority margins; see Notes). The
+        NNT interval follows it.
 
     Returns
     -------
     Result
         ``estimates``: per arm the proportion (``scale="proportion"``, Wilson score CI,
         ``n`` = subjects in the arm); then per non-reference arm, contrasts
-        ``"arm - reference"`` for the ``"risk difference"`` (Newcombe hybrid score CI,
+        ``"arm - reference"`` for the ``"risk difference"`` (``difference_ci``; Newcombe:
         p-value of the Pearson χ² test without continuity correction) and ``"number needed
         to treat"`` (signed, see :func:`nnt_interval`; ``method`` holds Altman's wording),
         and ``"arm / reference"`` for the ``"risk ratio"`` (Katz log CI) and ``"odds ratio"``
-        (Woolf logit CI). ``diagnostics`` (``method`` = "unadjusted binary comparison"):
-        ``zero_cell_correction`` (True when a zero cell made the ratio rows add 0.5 to
-        every cell, Haldane–Anscombe) and one ``excluded`` row per reason (subjects with a
-        missing outcome or arm).
+        (Woolf logit CI). When no subject, or every subject, of the two arms had the event,
+        the ratios are not estimable: their rows keep their place with a missing estimate,
+        interval and p-value, and ``method`` gives the reason. ``diagnostics`` (``method`` =
+        "unadjusted binary comparison"): ``zero_cell_correction`` (True when a zero cell
+        made the ratio rows add 0.5 to every cell, Haldane–Anscombe),
+        ``ratios_not_estimable`` (True when a comparison's ratios are not estimable,
+        ``detail`` = the reason) and one ``excluded`` row per reason (subjects with a missing
+        outcome or arm).
 
     Notes
     -----
     With Wilson limits ``(l_i, u_i)`` for ``p_i``, Newcombe's method 10 gives for
     ``D = p_1 − p_0``: ``L = D − √((p_1 − l_1)² + (u_0 − p_0)²)``,
-    ``U = D + √((u_1 − p_1)² + (p_0 − l_0)²)``. Risk ratio:
+    ``U = D + √((u_1 − p_1)² + (p_0 − l_0)²)``. Miettinen–Nurminen: every δ with
+    ``(D − δ)² ≤ χ²₁ Ṽ(δ)``, ``Ṽ(δ) = [p̃_1(1 − p̃_1)/n_1 + p̃_0(1 − p̃_0)/n_0] N/(N − 1)``
+    at the maximum-likelihood proportions under ``p_1 − p_0 = δ``. Risk ratio:
     ``SE(log RR) = √(1/a − 1/n_1 + 1/c − 1/n_0)``; odds ratio:
     ``SE(log OR) = √(1/a + 1/b + 1/c + 1/d)``.
 
@@ -164,6 +265,7 @@ def binary_comparison(
     ----------
     Newcombe RG (1998). Interval estimation for the difference between independent
     proportions: comparison of eleven methods. Stat Med 17:873–890.
+    Miettinen O, Nurminen M (1985). Comparative analysis of two rates. Stat Med 4:213–226.
     Altman DG (1998). Confidence intervals for the number needed to treat. BMJ 317:1309–1312.
 
     Examples
@@ -177,15 +279,24 @@ def binary_comparison(
     2       0.2  0.0524   0.3339
     >>> fit.diagnostic("zero_cell_correction"), fit.n_excluded
     (False, 0)
+    >>> no_events = pd.DataFrame({"arm": ["isotretinoin"] * 10 + ["comparator"] * 20, "y": 0})
+    >>> none = binary_comparison(no_events, outcome="y", arm="arm",
+    ...                          difference_ci="miettinen_nurminen")
+    >>> rows = none.estimates.set_index("scale")
+    >>> rows.loc["risk difference", ["ci_low", "ci_high"]].round(4).tolist()
+    [-0.1658, 0.2844]
+    >>> rows.loc["risk ratio", "method"], none.diagnostic("ratios_not_estimable")
+    ('not estimable: no subject had the event in either arm', True)
     """
     require_columns(data, outcome=outcome, arm=arm)
     ci_level = check_ci_level(ci_level)
+    check_choice("difference_ci", difference_ci, DIFFERENCE_CIS)
     frame, reasons = _binary_frame(data, outcome, [arm])
     reference, treated = resolve_arms(frame[arm], reference)
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     events = frame.groupby(arm, observed=True)[outcome].sum()
     totals = frame.groupby(arm, observed=True)[outcome].size()
-    rows, corrected = [], False
+    rows, corrected, problems = [], False, []
     for level in [reference, *treated]:
         low, high = proportion_confint(events[level], totals[level], 1 - ci_level, "wilson")
         p = events[level] / totals[level]
@@ -205,11 +316,8 @@ def binary_comparison(
         e = (float(events[reference]), float(events[level]))
         n = (float(totals[reference]), float(totals[level]))
         difference = e[1] / n[1] - e[0] / n[0]
-        low, high = confint_proportions_2indep(
-            e[1], n[1], e[0], n[0], method="newcomb", compare="diff", alpha=1 - ci_level
-        )
         table = np.array([[e[1], n[1] - e[1]], [e[0], n[0] - e[0]]])
-        p_value = _pearson_p(table)
+        low, high, p_value, rd_method = _difference_interval(e, n, ci_level, difference_ci)
         both = {"n": int(sum(n)), "outcome": outcome}
         rows.append(
             {
@@ -221,7 +329,7 @@ def binary_comparison(
                 "ci_high": high,
                 "p_value": p_value,
                 "scale": "risk difference",
-                "method": "Newcombe hybrid score (method 10)",
+                "method": rd_method,
             }
         )
         sign = 1.0 if beneficial else -1.0
@@ -239,10 +347,17 @@ def binary_comparison(
                 "method": nnt_label(*nnt).replace("95%", f"{100 * ci_level:g}%"),
             }
         )
-        haldane = 0.5 if (table == 0).any() else 0.0
+        problem = _ratio_problem(e, n)
+        if problem:
+            problems.append(f"{level} / {reference}: {problem}")
+        haldane = 0.5 if (table == 0).any() and not problem else 0.0
         corrected = corrected or bool(haldane)
         for kind in ("risk ratio", "odds ratio"):
             method = "Katz log interval" if kind == "risk ratio" else "Woolf logit interval"
+            if problem:
+                rows.append({**both, "contrast": f"{level} / {reference}", "scale": kind,
+                             "method": f"not estimable: {problem}"})  # fmt: skip
+                continue
             rows.append(
                 {
                     **both,
@@ -261,11 +376,30 @@ def binary_comparison(
             stacklevel=2,
         )
     diagnostics = diagnostics_frame(
-        [{"diagnostic": "zero_cell_correction", "value": corrected}, *exclusion_rows(reasons)],
+        [
+            {"diagnostic": "zero_cell_correction", "value": corrected},
+            {"diagnostic": "ratios_not_estimable", "value": bool(problems),
+             "detail": "; ".join(problems)},
+            *exclusion_rows(reasons),
+        ],
         outcome=outcome,
         method=_COMPARISON,
-    )
+    )  # fmt: skip
     return Result(out, diagnostics)
+
+
+def _difference_interval(events, totals, ci_level, difference_ci):
+    """``(ci_low, ci_high, p_value, method)`` of the risk difference arm − reference;
+    ``events``/``totals`` are (reference, arm)."""
+    (x0, x1), (n0, n1) = events, totals
+    if difference_ci == "miettinen_nurminen":
+        low, high, p_value = _miettinen_nurminen(x1, n1, x0, n0, ci_level)
+        return low, high, p_value, "Miettinen-Nurminen score interval (method 6)"
+    low, high = confint_proportions_2indep(
+        x1, n1, x0, n0, method="newcomb", compare="diff", alpha=1 - ci_level
+    )
+    p_value = _pearson_p(np.array([[x1, n1 - x1], [x0, n0 - x0]]))
+    return float(low), float(high), p_value, "Newcombe hybrid score (method 10)"
 
 
 def _pearson_p(table):
@@ -280,10 +414,11 @@ def logistic_model(
     outcome: str,
     arm: str,
     baseline: str | list[str] | None = None,
+    covariates: Sequence[str] = (),
     reference: object | None = None,
     ci_level: float = 0.95,
 ) -> Result:
-    """Odds ratio between arms from a logistic regression adjusted for baseline covariates.
+    """Odds ratio between arms from a logistic regression adjusted for covariates.
 
     Parameters
     ----------
@@ -293,6 +428,10 @@ def logistic_model(
         Column names of the 0/1 outcome and the arm.
     baseline : str or list of str, optional
         Numeric baseline covariate column(s) (e.g. baseline IGA, baseline lesion count).
+    covariates : sequence of str, default ()
+        Further adjustment covariates: numeric columns enter linearly, any other column
+        (text, categorical, boolean) as treatment-coded dummies
+        (:func:`acne_outcomes.stats.ancova.covariate_design`), e.g. race or site.
     reference, ci_level
         As in :func:`binary_comparison`.
 
@@ -307,8 +446,9 @@ def logistic_model(
 
     Notes
     -----
-    ``logit P(Y = 1) = β₀ + Σ_a τ_a 1[arm = a] + γᵀ x_baseline`` by maximum likelihood
-    (statsmodels GLM, binomial, IRLS); the odds ratio is ``exp(τ_a)``.
+    ``logit P(Y = 1) = β₀ + Σ_a τ_a 1[arm = a] + γᵀ x`` by maximum likelihood
+    (statsmodels GLM, binomial, IRLS); the odds ratio is ``exp(τ_a)``, R's
+    ``glm(y ~ arm + x, family = binomial)``.
 
     Examples
     --------
@@ -321,18 +461,25 @@ def logistic_model(
     [['isotretinoin / comparator', 'odds ratio']]
     >>> fit.diagnostic("converged"), fit.diagnostic("separation")
     (True, False)
+    >>> data["site"] = np.tile(["A", "B", "C", "D"], 50)
+    >>> logistic_model(data, outcome="success", arm="arm", baseline="baseline_iga",
+    ...                covariates=["site"]).estimates["method"].iloc[0]
+    'logistic regression (ML, Wald) adjusted for baseline_iga, site'
     """
-    covariates = [baseline] if isinstance(baseline, str) else list(baseline or [])
-    require_columns(data, outcome=outcome, arm=arm)
-    for name in covariates:
-        require_columns(data, baseline=name)
+    baselines = [baseline] if isinstance(baseline, str) else list(baseline or [])
+    covariates = [*baselines, *covariates]
+    require_columns(data, outcome=outcome, arm=arm,
+                    **{f"baseline[{i}]": name for i, name in enumerate(baselines)},
+                    **{f"covariates[{i}]": name
+                       for i, name in enumerate(covariates[len(baselines):])})  # fmt: skip
     ci_level = check_ci_level(ci_level)
     frame, reasons = _binary_frame(data, outcome, [arm, *covariates])
     reference, treated = resolve_arms(frame[arm], reference)
+    design, _ = covariate_design(frame, covariates, centre=False)
     exog = np.column_stack(
         [np.ones(len(frame))]
         + [(frame[arm] == level).to_numpy(float) for level in treated]
-        + [frame[name].to_numpy(float) for name in covariates]
+        + [design]
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

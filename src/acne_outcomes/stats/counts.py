@@ -13,6 +13,7 @@ function's Returns section names them.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,35 +22,84 @@ from scipy import optimize, special
 from scipy import stats as scipy_stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
-from acne_outcomes.stats.ancova import ancova
+from acne_outcomes.checks import (
+    NotEstimable,
+    check_choice,
+    check_ci_level,
+    require_columns,
+    require_numeric,
+    resolve_arms,
+)
+from acne_outcomes.stats.ancova import ancova, covariate_design
 from acne_outcomes.stats.tidy import (
     Result,
     complete_rows,
     diagnostics_frame,
     estimate_frame,
     exclusion_rows,
+    require_numeric_visits,
 )
 
 FAMILIES = ("negbin", "poisson")
 CORRELATIONS = ("exchangeable", "independence", "ar1")
+ARM_EFFECTS = ("by_visit", "common")
+VISIT_EFFECTS = ("by_visit", "none")
+BASELINE_TRANSFORMS = ("log1p", "log", "identity")
 _ALPHA_BOUNDARY = 1e-6
 
 
-def _count_design(frame, *, visit, arm, baseline, treated, visits):
-    """Cell-means design: visit intercepts, arm × visit effects, optional log1p(baseline)."""
+def _baseline_column(values, transform, name):
+    """The baseline count on the scale it enters the model: log(1 + b), log(b) or b."""
+    if transform == "log1p":
+        return np.log1p(values), f"log1p({name})"
+    if transform == "log":
+        if np.any(values <= 0):
+            raise NotEstimable(
+                f"baseline_transform='log' needs a positive baseline; {int(np.sum(values <= 0))} "
+                f"row(s) have {name} = 0 (use 'log1p' or 'identity')"
+            )
+        return np.log(values), f"log({name})"
+    return values, name
+
+
+def _count_design(frame, *, visit, arm, treated, visits, options):
+    """Design of the mean model (see Notes of :func:`count_model`) and its column names."""
     visit_values = frame[visit].to_numpy()
     arm_values = frame[arm].to_numpy()
-    columns = [(visit_values == v).astype(float) for v in visits]
-    names = [f"{visit}[{v}]" for v in visits]
+    if options["visit_effect"] == "by_visit":
+        columns = [(visit_values == v).astype(float) for v in visits]
+        names = [f"{visit}[{v}]" for v in visits]
+    else:
+        columns, names = [np.ones(len(frame))], ["intercept"]
     for level in treated:
+        if options["arm_effect"] == "common":
+            columns.append((arm_values == level).astype(float))
+            names.append(str(level))
+            continue
         for v in visits:
             columns.append(((arm_values == level) & (visit_values == v)).astype(float))
             names.append(f"{level}:{visit}[{v}]")
+    baseline = options["baseline"]
     if baseline is not None:
-        columns.append(np.log1p(frame[baseline].to_numpy(dtype=float)))
-        names.append(f"log1p({baseline})")
-    return np.column_stack(columns), names
+        values, label = _baseline_column(
+            frame[baseline].to_numpy(dtype=float), options["baseline_transform"], baseline
+        )
+        if options["arm_by_baseline"]:
+            values = values - values.mean()
+            columns.extend((arm_values == level) * values for level in treated)
+            names.extend(f"{level}:{label}" for level in treated)
+        columns.append(values)
+        names.append(label)
+    design, covariate_names = covariate_design(frame, options["covariates"])
+    exog = np.column_stack([*columns, design])
+    names = names + covariate_names
+    if np.linalg.matrix_rank(exog.T @ exog) < exog.shape[1]:
+        raise NotEstimable(
+            "the count model's design is rank deficient: a covariate is constant, or collinear "
+            "with the arm, the visit effects or another covariate (with visit_effect='by_visit' "
+            "a visit indicator is already in the model)"
+        )
+    return exog, names
 
 
 def _nb2_negloglik(log_alpha, endog, mu):
@@ -62,21 +112,22 @@ def _nb2_negloglik(log_alpha, endog, mu):
     )
 
 
-def _irls_log_link(endog, exog, alpha, mu, *, tol=1e-11, maxiter=100):
+def _irls_log_link(endog, exog, alpha, mu, offset, *, tol=1e-11, maxiter=100):
     """IRLS for a log-link GLM with variance ``μ + αμ²`` (α = 0: Poisson), from means ``mu``.
 
     Plain numpy (weighted normal equations), because statsmodels' model set-up (rank checks)
-    would cost more than the fit itself inside the α alternation. Stops when the relative
-    change in deviance-like criterion ``Σ (y − μ)² / V(μ)`` is below ``tol``.
+    would cost more than the fit itself inside the α alternation. ``offset`` enters the linear
+    predictor with coefficient 1. Stops when the relative change in deviance-like criterion
+    ``Σ (y − μ)² / V(μ)`` is below ``tol``.
     """
     eta = np.log(mu)
     previous, params = np.inf, None
     for _ in range(maxiter):
         weights = mu / (1 + alpha * mu)
-        working = eta + (endog - mu) / mu
+        working = eta - offset + (endog - mu) / mu
         weighted = exog.T * weights
         params = np.linalg.solve(weighted @ exog, weighted @ working)
-        eta = exog @ params
+        eta = offset + exog @ params
         mu = np.exp(eta)
         criterion = float(np.sum((endog - mu) ** 2 / (mu + alpha * mu**2)))
         if abs(criterion - previous) <= tol * (abs(criterion) + 0.1):
@@ -85,7 +136,7 @@ def _irls_log_link(endog, exog, alpha, mu, *, tol=1e-11, maxiter=100):
     return params, mu
 
 
-def _nb_alpha(endog, exog, *, tol=1e-7, maxiter=100):
+def _nb_alpha(endog, exog, offset, *, tol=1e-7, maxiter=100):
     """Joint ML of the independence NB2 model by alternation, as MASS::glm.nb does.
 
     Alternate (i) the ML of log α given the fitted means (bounded Brent search on
@@ -93,7 +144,8 @@ def _nb_alpha(endog, exog, *, tol=1e-7, maxiter=100):
     until ``|Δ log α| < tol``; α and β are orthogonal in the NB2 information, so this
     converges in a few rounds. Returns ``(alpha, converged, coefficients)``.
     """
-    params, mu = _irls_log_link(endog, exog, 0.0, (endog + endog.mean()) / 2 + 0.1)
+    start = (endog + endog.mean()) / 2 + 0.1
+    params, mu = _irls_log_link(endog, exog, 0.0, start, offset)
     log_alpha, converged = np.nan, False
     for _ in range(maxiter):
         search = optimize.minimize_scalar(
@@ -105,7 +157,7 @@ def _nb_alpha(endog, exog, *, tol=1e-7, maxiter=100):
         )
         change = abs(search.x - log_alpha)
         log_alpha = float(search.x)
-        params, mu = _irls_log_link(endog, exog, np.exp(log_alpha), mu)
+        params, mu = _irls_log_link(endog, exog, np.exp(log_alpha), mu, offset)
         if change < tol or log_alpha < np.log(_ALPHA_BOUNDARY):
             converged = True
             break
@@ -116,7 +168,9 @@ def _cov_struct(correlation):
     return {
         "exchangeable": sm.cov_struct.Exchangeable,
         "independence": sm.cov_struct.Independence,
-        "ar1": sm.cov_struct.Autoregressive,
+        # grid=True: the lag-1 moment estimator of R gee's "AR-M" (Mv = 1), and statsmodels'
+        # coming default (passing it keeps its FutureWarning out)
+        "ar1": lambda: sm.cov_struct.Autoregressive(grid=True),
     }[correlation]()
 
 
@@ -128,6 +182,12 @@ def count_model(
     visit: str,
     arm: str,
     baseline: str | None = None,
+    baseline_transform: str = "log1p",
+    arm_by_baseline: bool = False,
+    covariates: Sequence[str] = (),
+    offset: str | None = None,
+    arm_effect: str = "by_visit",
+    visit_effect: str = "by_visit",
     family: str = "negbin",
     correlation: str = "exchangeable",
     reference: object | None = None,
@@ -140,13 +200,34 @@ def count_model(
     data : DataFrame
         Long data, one row per subject × post-baseline visit, with non-negative integer counts.
     outcome, subject, visit, arm : str
-        Column names of the count, the subject identifier, the visit and the arm.
+        Column names of the count, the subject identifier, the visit and the arm. ``visit``
+        must be numeric (the visit time, e.g. the month): it is the ``visit`` of the estimates.
     baseline : str, optional
-        Column of the baseline count; enters the model as ``log(1 + baseline)``.
+        Column of the baseline count, entered on the scale ``baseline_transform`` gives.
+    baseline_transform : {"log1p", "log", "identity"}, default "log1p"
+        ``log(1 + b)``, ``log(b)`` (every baseline must be positive) or ``b``.
+    arm_by_baseline : bool, default False
+        Add an arm × baseline interaction (needs ``baseline``). The transformed baseline is
+        then centred at its mean over the analysed rows, so the rate ratios are those of a
+        subject with the mean (transformed) baseline.
+    covariates : sequence of str, default ()
+        Further adjustment covariates: numeric columns enter linearly, any other column
+        (text, categorical, boolean) as treatment-coded dummies
+        (:func:`acne_outcomes.stats.ancova.covariate_design`).
+    offset : str, optional
+        Column of a log-scale offset (coefficient 1), e.g. ``log(weeks observed)`` when the
+        counting periods differ in length; as R's ``offset()``.
+    arm_effect : {"by_visit", "common"}, default "by_visit"
+        One rate ratio per visit (arm × visit) plus their average, or one rate ratio common
+        to all visits.
+    visit_effect : {"by_visit", "none"}, default "by_visit"
+        One intercept per visit, or a single intercept (visits then enter only through
+        ``covariates``, e.g. an indicator of the last visit, and the working correlation).
     family : {"negbin", "poisson"}, default "negbin"
         Working variance: ``μ + αμ²`` (NB2, α estimated, see Notes) or ``μ``.
     correlation : {"exchangeable", "independence", "ar1"}, default "exchangeable"
-        Working correlation within subject (``"ar1"`` uses the visit order).
+        Working correlation within subject (``"ar1"`` uses the visit order and the lag-1
+        moment estimator of R ``gee``'s ``"AR-M"``).
     reference : optional
         Reference arm; default the first arm in sorted order (``"comparator"``).
     ci_level : float, default 0.95
@@ -155,12 +236,14 @@ def count_model(
     Returns
     -------
     Result
-        ``estimates`` (:func:`acne_outcomes.stats.tidy.estimate_frame`): one row per
-        non-reference arm and visit (``visit`` = that visit) plus one averaged over visits
-        (``visit`` missing). ``estimate`` is the rate ratio arm / reference (< 1: fewer lesions
-        on the arm), ``se`` the robust standard error of its log, ``ci_low``/``ci_high`` the
-        Wald interval, ``p_value`` the two-sided Wald test of ratio 1, ``n`` the number of
-        subjects with a count at that visit (all subjects for the average).
+        ``estimates`` (:func:`acne_outcomes.stats.tidy.estimate_frame`): with
+        ``arm_effect="by_visit"``, one row per non-reference arm and visit (``visit`` = that
+        visit) plus one averaged over visits (``visit`` missing); with ``"common"``, one row
+        per non-reference arm (``visit`` missing). ``estimate`` is the rate ratio arm /
+        reference (< 1: fewer lesions on the arm), ``se`` the robust standard error of its
+        log, ``ci_low``/``ci_high`` the Wald interval, ``p_value`` the two-sided Wald test of
+        ratio 1, ``n`` the number of subjects of the two compared arms with a count at that
+        visit (with any count, for a row without a visit).
         ``diagnostics``: ``alpha`` (NB2 dispersion; ``None`` for Poisson), ``alpha_method``
         (how α was estimated; ``None`` for Poisson), ``correlation_parameter`` (the working
         correlation's parameter, ``detail`` = its structure; ``None`` for independence),
@@ -168,12 +251,27 @@ def count_model(
         both converged; ``detail`` holds the problems otherwise), ``boundary`` (α at 0, see
         Notes) and one ``excluded`` row per reason (rows with a missing value are dropped).
 
+    Raises
+    ------
+    ValueError
+        On a bad argument (naming the allowed values), text visits, or counts that are not
+        non-negative integers.
+    NotEstimable
+        When the design is rank deficient (a constant covariate, or one collinear with the
+        arm or visit effects) or ``baseline_transform="log"`` meets a zero baseline.
+
     Notes
     -----
-    Mean model: ``log E[Y_it] = β_t + γ_{a,t} · 1[arm_i = a] + δ · log(1 + y_i0)``, so
-    ``exp(γ_{a,t})`` is the rate ratio at visit ``t``; the average is
+    Mean model (defaults): ``log E[Y_it] = β_t + γ_{a,t} · 1[arm_i = a] + δ · log(1 + y_i0)``,
+    so ``exp(γ_{a,t})`` is the rate ratio at visit ``t``; the average is
     ``exp(mean_t γ_{a,t})`` (geometric mean of the visit ratios, equal visit weights), with
-    variance ``L V Lᵀ`` from the sandwich covariance ``V``.
+    variance ``L V Lᵀ`` from the sandwich covariance ``V``. ``arm_effect="common"`` replaces
+    ``γ_{a,t}`` by one ``γ_a``; ``visit_effect="none"`` replaces ``β_t`` by one intercept;
+    ``arm_by_baseline`` adds ``η_a · 1[arm_i = a] · (b_i − b̄)``; ``covariates`` add
+    ``θ'(x_i − x̄)`` and ``offset`` adds its column. R: ``gee(y ~ trt + lbase + lage + V4,
+    family = poisson, corstr = "exchangeable")`` is ``arm_effect="common",
+    visit_effect="none", covariates=["lbase", "lage", "V4"], family="poisson"``; the moment
+    estimators of the exchangeable and AR(1) correlations are R ``gee``'s.
 
     The NB2 dispersion α is not left at statsmodels' default of 1: it is estimated by maximum
     likelihood in the independence NB2 model with the same mean model, alternating a 1-D
@@ -188,13 +286,16 @@ def count_model(
     ----------
     Liang K-Y, Zeger SL (1986). Biometrika 73:13–22.
     Halekoh U, Højsgaard S, Yan J (2006). The R package geepack. J Stat Softw 15(2).
+    Thall PF, Vail SC (1990). Some covariance models for longitudinal count data with
+    overdispersion. Biometrics 46:657–671 (the epilepsy trial, ``MASS::epil``).
 
     Examples
     --------
     >>> rng = np.random.default_rng(4)
     >>> n = 200
     >>> subjects = pd.DataFrame({"subject_id": np.arange(n),
-    ...                          "arm": np.repeat(["comparator", "isotretinoin"], n // 2)})
+    ...                          "arm": np.repeat(["comparator", "isotretinoin"], n // 2),
+    ...                          "sex": np.tile(["female", "male"], n // 2)})
     >>> data = subjects.merge(pd.DataFrame({"month": [3, 6]}), how="cross")
     >>> rate = 20 * np.where(data["arm"] == "isotretinoin", 0.5, 1.0)
     >>> data["inflammatory_lesions"] = rng.negative_binomial(2, 2 / (2 + rate))
@@ -205,13 +306,27 @@ def count_model(
     ('isotretinoin / comparator', True)
     >>> bool(0.4 < rows["estimate"].iloc[-1] < 0.6), round(fit.diagnostic("alpha"), 1)
     (True, 0.5)
+    >>> common = count_model(data, outcome="inflammatory_lesions", subject="subject_id",
+    ...                      visit="month", arm="arm", covariates=["sex"], arm_effect="common")
+    >>> len(common.estimates), bool(0.4 < common.estimates["estimate"].iloc[0] < 0.6)
+    (1, True)
     """
-    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm, baseline=baseline)
+    covariates = list(covariates)
+    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm,
+                    baseline=baseline, offset=offset,
+                    **{f"covariates[{i}]": name for i, name in enumerate(covariates)})  # fmt: skip
     check_choice("family", family, FAMILIES)
     check_choice("correlation", correlation, CORRELATIONS)
+    check_choice("arm_effect", arm_effect, ARM_EFFECTS)
+    check_choice("visit_effect", visit_effect, VISIT_EFFECTS)
+    check_choice("baseline_transform", baseline_transform, BASELINE_TRANSFORMS)
+    if arm_by_baseline and baseline is None:
+        raise ValueError("arm_by_baseline=True needs baseline= (the baseline count column)")
     ci_level = check_ci_level(ci_level)
-    used = [subject, visit, arm, outcome] + ([baseline] if baseline else [])
-    frame, reasons = complete_rows(data, used)
+    require_numeric_visits(data, visit)
+    require_numeric(data, offset=offset)
+    used = [subject, visit, arm, outcome] + ([baseline] if baseline else []) + covariates
+    frame, reasons = complete_rows(data, used + ([offset] if offset else []))
     reference, treated = resolve_arms(frame[arm], reference)
     endog = frame[outcome].to_numpy(dtype=float)
     if (endog < 0).any() or (endog != np.round(endog)).any():
@@ -219,18 +334,17 @@ def count_model(
     frame = frame.sort_values([subject, visit], kind="stable")
     endog = frame[outcome].to_numpy(dtype=float)
     visits = sorted(frame[visit].unique().tolist())
+    options = {"baseline": baseline, "baseline_transform": baseline_transform,
+               "arm_by_baseline": arm_by_baseline, "covariates": covariates,
+               "arm_effect": arm_effect, "visit_effect": visit_effect}  # fmt: skip
     exog, names = _count_design(
-        frame,
-        visit=visit,
-        arm=arm,
-        baseline=baseline,
-        treated=treated,
-        visits=visits,
+        frame, visit=visit, arm=arm, treated=treated, visits=visits, options=options
     )
+    offset_values = np.zeros(len(frame)) if offset is None else frame[offset].to_numpy(float)
     alpha, alpha_converged, start, boundary = None, True, None, False
     glm_family = sm.families.Poisson()
     if family == "negbin":
-        alpha, alpha_converged, start = _nb_alpha(endog, exog)
+        alpha, alpha_converged, start = _nb_alpha(endog, exog, offset_values)
         boundary = alpha < _ALPHA_BOUNDARY
         if boundary:
             warnings.warn(
@@ -249,6 +363,7 @@ def count_model(
         time=time,
         family=glm_family,
         cov_struct=_cov_struct(correlation),
+        offset=None if offset is None else offset_values,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -264,7 +379,7 @@ def count_model(
             ConvergenceWarning,
             stacklevel=2,
         )
-    method = _method_label(family, correlation, alpha, boundary)
+    method = _method_label(family, correlation, alpha, boundary, options, offset)
     estimates = _rate_ratio_rows(
         result,
         frame,
@@ -275,7 +390,7 @@ def count_model(
         arm=arm,
         reference=reference,
         treated=treated,
-        visits=visits,
+        visits=visits if arm_effect == "by_visit" else None,
         ci_level=ci_level,
         method=method,
     )
@@ -293,12 +408,25 @@ def count_model(
     return Result(estimates, diagnostics_frame(rows, outcome=outcome, method=method))
 
 
-def _method_label(family, correlation, alpha, boundary):
+def _method_label(family, correlation, alpha, boundary, options, offset):
     if family == "poisson" or boundary:
         variance = "Poisson"
     else:
         variance = f"negative binomial, alpha={alpha:.4g}"
-    return f"GEE log link ({variance}; {correlation}; robust SE)"
+    extras = []
+    if options["arm_effect"] == "common":
+        extras.append("one rate ratio for all visits")
+    adjusted = list(options["covariates"])
+    if options["baseline"] is not None and options["baseline_transform"] != "log1p":
+        adjusted.insert(0, f"{options['baseline_transform']} {options['baseline']}")
+    if options["arm_by_baseline"]:
+        adjusted.append(f"arm x {options['baseline']}")
+    if adjusted:
+        extras.append("adjusted for " + ", ".join(adjusted))
+    if offset is not None:
+        extras.append(f"offset {offset}")
+    tail = "".join(f"; {extra}" for extra in extras)
+    return f"GEE log link ({variance}; {correlation}; robust SE{tail})"
 
 
 def _rate_ratio_rows(
@@ -316,20 +444,23 @@ def _rate_ratio_rows(
     ci_level,
     method,
 ):
+    """Rate-ratio rows: per visit and averaged (``visits`` given), or the common ratio."""
     params = np.asarray(result.params)
     cov = np.asarray(result.cov_params())
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
-    counts = frame.groupby(visit)[subject].nunique()
     rows = []
     for level in treated:
-        for v in [*visits, None]:
+        pair = frame.loc[frame[arm].isin([level, reference])]
+        counts = pair.groupby(visit)[subject].nunique()
+        for v in [*(visits or []), None]:
             contrast = np.zeros(len(names))
-            if v is None:
+            if visits is None:
+                contrast[names.index(str(level))] = 1.0
+            elif v is None:
                 contrast[[names.index(f"{level}:{visit}[{w}]") for w in visits]] = 1 / len(visits)
-                n = frame.loc[frame[arm].isin([level, reference]), subject].nunique()
             else:
                 contrast[names.index(f"{level}:{visit}[{v}]")] = 1.0
-                n = counts[v]
+            n = pair[subject].nunique() if v is None else counts.get(v, 0)
             log_ratio = float(contrast @ params)
             se = float(np.sqrt(contrast @ cov @ contrast))
             rows.append(
@@ -360,6 +491,7 @@ def percent_change_ancova(
     arm: str,
     baseline: str,
     at_visit: object,
+    covariates: Sequence[str] = (),
     reference: object | None = None,
     ci_level: float = 0.95,
 ) -> Result:
@@ -373,6 +505,9 @@ def percent_change_ancova(
         Column names.
     at_visit : scalar
         The endpoint visit (e.g. month 12).
+    covariates : sequence of str, default ()
+        Further adjustment covariates besides the baseline, numeric or categorical, as in
+        :func:`acne_outcomes.stats.ancova.ancova`.
     reference, ci_level
         As in :func:`count_model`.
 
@@ -407,13 +542,16 @@ def percent_change_ancova(
     >>> round(float(fit.estimates["estimate"].iloc[-1]), 1), fit.diagnostic("residual_df")
     (-39.8, 5.0)
     """
-    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm, baseline=baseline)
+    covariates = list(covariates)
+    require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm,
+                    baseline=baseline,
+                    **{f"covariates[{i}]": name for i, name in enumerate(covariates)})  # fmt: skip
     ci_level = check_ci_level(ci_level)
     check_choice("at_visit", at_visit, sorted(data[visit].dropna().unique().tolist()))
     at = data.loc[data[visit] == at_visit]
     if at[subject].duplicated().any():
         raise ValueError(f"more than one row per subject at {visit}={at_visit!r}")
-    frame, reasons = complete_rows(at, [arm, outcome, baseline])
+    frame, reasons = complete_rows(at, [arm, outcome, baseline, *covariates])
     zero = frame[baseline] == 0
     if zero.any():
         reasons["baseline is 0: percent change undefined"] = int(zero.sum())
@@ -421,15 +559,18 @@ def percent_change_ancova(
     base = frame[baseline].to_numpy(dtype=float)
     change = 100.0 * (frame[outcome].to_numpy(dtype=float) - base) / base
     label = f"percent change in {outcome}"
+    method = "ANCOVA (OLS) on percent change, adjusted for baseline" + "".join(
+        f", {name}" for name in covariates
+    )
     fit = ancova(
-        frame[[arm]].assign(**{label: change, baseline: base}),
+        frame[[arm, *covariates]].assign(**{label: change, baseline: base}),
         outcome=label,
         arm=arm,
-        covariates=[baseline],
+        covariates=[baseline, *covariates],
         reference=reference,
         ci_level=ci_level,
         visit=at_visit,
-        method="ANCOVA (OLS) on percent change, adjusted for baseline",
+        method=method,
     )
     excluded = diagnostics_frame(
         exclusion_rows(reasons), outcome=label, method=fit.estimates["method"].iloc[0]

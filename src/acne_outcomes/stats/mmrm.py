@@ -30,6 +30,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from acne_outcomes.checks import (
+    NotEstimable,
     check_choice,
     check_ci_level,
     require_columns,
@@ -37,10 +38,18 @@ from acne_outcomes.checks import (
     resolve_arms,
 )
 from acne_outcomes.stats.ancova import covariate_design
-from acne_outcomes.stats.tidy import Result, diagnostics_frame, estimate_frame, exclusion_rows
+from acne_outcomes.stats.tidy import (
+    Result,
+    complete_rows,
+    diagnostics_frame,
+    estimate_frame,
+    exclusion_rows,
+)
 
-COVARIANCE_STRUCTURES = ("unstructured", "heterogeneous_cs", "ar1", "toeplitz")
-DF_METHODS = ("satterthwaite", "residual")
+COVARIANCE_STRUCTURES = (
+    "unstructured", "heterogeneous_cs", "ar1", "toeplitz", "compound_symmetry"
+)  # fmt: skip
+DF_METHODS = ("satterthwaite", "residual", "kenward_roger")
 _COMPLEX_STEP = 1e-30
 _NEWTON_STEPS = 5
 _GRADIENT_TOLERANCE = 1e-6
@@ -65,8 +74,9 @@ class MMRMResult(Result):
     diagnostics : pandas.DataFrame
         The diagnostics frame: ``converged`` (``detail`` = ``message``), ``iterations``,
         ``log_likelihood``, ``covariance_structure``, ``df_method``, ``n_subjects``,
-        ``n_observations`` (the fields of the same names) and an ``excluded`` row for the
-        rows without an outcome (missed visits, handled as missing at random).
+        ``n_observations`` (the fields of the same names) and one ``excluded`` row per
+        reason: rows without an outcome (missed visits, handled as missing at random), rows
+        without a subject or visit.
     degrees_of_freedom : numpy.ndarray
         Denominator degrees of freedom of each row of ``estimates`` (same order).
     log_likelihood : float
@@ -78,7 +88,8 @@ class MMRMResult(Result):
     coefficients : pandas.Series
         Fixed effects (cell means per arm and visit, then centred covariates).
     coefficient_covariance : pandas.DataFrame
-        Model-based covariance of ``coefficients``.
+        Model-based covariance of ``coefficients`` (Kenward-Roger adjusted with
+        ``df="kenward_roger"``).
     converged : bool
         Whether the largest absolute score (gradient of the REML log-likelihood in the
         covariance parameters) is below 1e-3 and the observed information is positive
@@ -131,6 +142,34 @@ class _Structure:
         """Map gradients with respect to Sigma, shape (..., T, T), to theta."""
         return np.einsum("...ab,abj->...j", matrix_gradient, self.jacobian(theta))
 
+    def kr_derivatives(self, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and second derivatives of Sigma in the Kenward-Roger parameters ``phi``.
+
+        ``phi`` is the structure's usual parameterisation (:meth:`kr_parameters`): linear in
+        Sigma (variances and covariances) where the structure allows it, so the second
+        derivatives vanish. Returns arrays of shape (m, T, T) and (m, m, T, T): the first by
+        complex step, the second by central differences of the first.
+        """
+        phi = self.kr_parameters(sigma)
+
+        def first(point):
+            columns = []
+            for index in range(point.size):
+                shifted = point.astype(complex)
+                shifted[index] += 1j * _COMPLEX_STEP
+                columns.append(self.kr_sigma(shifted).imag / _COMPLEX_STEP)
+            return np.stack(columns)
+
+        derivatives = first(phi)
+        second = np.zeros((phi.size, *derivatives.shape))
+        for index in range(phi.size):
+            step = 1e-5 * max(1.0, abs(phi[index]))
+            plus, minus = phi.copy(), phi.copy()
+            plus[index] += step
+            minus[index] -= step
+            second[index] = (first(plus) - first(minus)) / (2 * step)
+        return derivatives, 0.5 * (second + second.transpose(1, 0, 2, 3))
+
 
 class _Unstructured(_Structure):
     """Sigma = L L' with L lower triangular and a log-transformed diagonal."""
@@ -163,6 +202,16 @@ class _Unstructured(_Structure):
         out = by_factor[..., self.rows, self.cols]
         return np.where(self.is_diagonal, out * np.diag(factor)[self.cols], out)
 
+    def kr_parameters(self, sigma):
+        """The variances and covariances (lower triangle): Sigma is linear in them."""
+        return sigma[self.rows, self.cols].copy()
+
+    def kr_sigma(self, phi):
+        out = np.zeros((self.n_visits, self.n_visits), dtype=phi.dtype)
+        out[self.rows, self.cols] = phi
+        out[self.cols, self.rows] = phi
+        return out
+
 
 class _HeterogeneousCS(_Structure):
     """Sigma = D R D, R exchangeable with correlation rho in (-1/(T-1), 1)."""
@@ -185,6 +234,44 @@ class _HeterogeneousCS(_Structure):
         rho = np.clip(corr[np.triu_indices(n, 1)].mean(), -0.5 / max(n - 1, 1), 0.95)
         return np.append(np.log(sd), np.log((1 + (n - 1) * rho) / (1 - rho)))
 
+    def kr_parameters(self, sigma):
+        """The variances and the correlation (SAS's CSH parameters)."""
+        variances = np.diag(sigma).copy()
+        return np.append(variances, sigma[0, 1] / np.sqrt(variances[0] * variances[1]))
+
+    def kr_sigma(self, phi):
+        n = self.n_visits
+        sd = np.sqrt(phi[:n])
+        corr = phi[n] + (1 - phi[n]) * np.eye(n)
+        return sd[:, None] * corr * sd[None, :]
+
+
+class _CompoundSymmetry(_Structure):
+    """Sigma = s^2 {rho + (1 - rho) [a = b]}, rho in (-1/(T-1), 1): a random intercept."""
+
+    def __init__(self, n_visits: int):
+        super().__init__(n_visits)
+        self.n_params = 2
+
+    def sigma(self, theta):
+        n = self.n_visits
+        rho = (np.exp(theta[1]) - 1) / (np.exp(theta[1]) + n - 1)
+        return np.exp(2 * theta[0]) * (rho + (1 - rho) * np.eye(n))
+
+    def initial(self, sigma0):
+        n = self.n_visits
+        variance = np.diag(sigma0).mean()
+        rho = sigma0[np.triu_indices(n, 1)].mean() / variance
+        rho = np.clip(rho, -0.5 / max(n - 1, 1), 0.95)
+        return np.array([0.5 * np.log(variance), np.log((1 + (n - 1) * rho) / (1 - rho))])
+
+    def kr_parameters(self, sigma):
+        """The between-subject and within-subject variances (a random intercept's)."""
+        return np.array([sigma[0, 1], sigma[0, 0] - sigma[0, 1]])
+
+    def kr_sigma(self, phi):
+        return phi[0] + phi[1] * np.eye(self.n_visits)
+
 
 class _AR1(_Structure):
     """Sigma_ab = s^2 rho^|a-b| on the visit index a, b = 0..T-1."""
@@ -202,6 +289,13 @@ class _AR1(_Structure):
         variance = np.diag(sigma0).mean()
         corr = np.diag(sigma0, 1).mean() / variance if self.n_visits > 1 else 0.0
         return np.array([0.5 * np.log(variance), np.arctanh(np.clip(corr, -0.9, 0.9))])
+
+    def kr_parameters(self, sigma):
+        """The variance and the lag-1 correlation (SAS's AR(1) parameters)."""
+        return np.array([sigma[0, 0], sigma[0, 1] / sigma[0, 0]])
+
+    def kr_sigma(self, phi):
+        return phi[0] * phi[1] ** self.lags
 
 
 class _Toeplitz(_Structure):
@@ -233,12 +327,20 @@ class _Toeplitz(_Structure):
             start[1] = np.arctanh(np.clip(np.diag(sigma0, 1).mean() / variance, -0.9, 0.9))
         return start
 
+    def kr_parameters(self, sigma):
+        """The covariance at each lag (SAS's TOEP parameters): Sigma is linear in them."""
+        return sigma[0].copy()
+
+    def kr_sigma(self, phi):
+        return phi[self.lags]
+
 
 _STRUCTURES = {
     "unstructured": _Unstructured,
     "heterogeneous_cs": _HeterogeneousCS,
     "ar1": _AR1,
     "toeplitz": _Toeplitz,
+    "compound_symmetry": _CompoundSymmetry,
 }
 
 
@@ -354,7 +456,7 @@ def _prepare(data, outcome, subject, visit, arm, covariates, baseline, reference
         )
         empty = [f"{arms[a]}:{visits[t]:g}" for a, t in zip(*np.nonzero(cells == 0), strict=True)]
         detail = f"no observations for arm:visit {empty}" if empty else "collinear covariates"
-        raise ValueError(f"the fixed-effects design is rank deficient: {detail}")
+        raise NotEstimable(f"the fixed-effects design is rank deficient: {detail}")
     score = expand.T @ response_moments.transpose(0, 2, 1).sum(axis=0).reshape(-1)
     beta_ols = np.linalg.solve(xtx, score)
     fitted = subject_vectors @ (expand @ beta_ols).reshape(n_visits, q).T
@@ -500,6 +602,59 @@ def _initial_sigma(prepared: _Prepared) -> np.ndarray:
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
+def _kenward_roger(reml: _Reml, theta: np.ndarray, state: dict, contrasts: np.ndarray):
+    """Kenward-Roger (1997) adjusted covariance of beta and the df of each contrast column.
+
+    Returns ``(adjusted, dof)``: ``Phi_A = Phi + 2 Phi [sum_ij W_ij (Q_ij - P_i Phi P_j
+    - R_ij / 4)] Phi`` and, per contrast ``c``, ``2 (c' Phi c)^2 / (g' W g)`` with
+    ``g_i = c' Phi P_i Phi c`` (the single-contrast case of Kenward & Roger's F
+    approximation, whose scale factor is then 1). ``W`` is the inverse expected information
+    of the structure's Kenward-Roger parameters (:meth:`_Structure.kr_derivatives`).
+    """
+    prepared = reml.prepared
+    weights = state["weights"]
+    phi = np.linalg.inv(state["information"])
+    first, second = reml.structure.kr_derivatives(reml.structure.sigma(theta))
+    m = first.shape[0]
+    sandwich = weights[None] @ first[:, None] @ weights[None]  # W V_i W per pattern
+    tail = first[:, None] @ weights[None]  # V_j W per pattern
+
+    def information(pattern_weights):
+        return _information_matrix(pattern_weights, prepared.moments, prepared.expand)
+
+    p_terms = [information(sandwich[i]) for i in range(m)]
+    sizes = prepared.pattern_sizes
+    product = weights[None] @ first[:, None]  # W V_i per pattern
+    traces = np.einsum("k,ikab,jkba->ij", sizes, product, product)
+    expected = np.zeros((m, m))
+    correction = np.zeros_like(phi)
+    q_terms = {}
+    for i in range(m):
+        for j in range(m):
+            q_terms[i, j] = information(sandwich[i] @ tail[j])
+            expected[i, j] = (
+                traces[i, j]
+                - 2 * np.sum(phi * q_terms[i, j])
+                + np.sum((phi @ p_terms[i]) * (p_terms[j] @ phi))
+            )
+    covariance = 2 * np.linalg.pinv(0.5 * (expected + expected.T))
+    for i in range(m):
+        for j in range(m):
+            r_term = information(weights @ second[i, j] @ weights)
+            correction += covariance[i, j] * (
+                q_terms[i, j] - p_terms[i] @ phi @ p_terms[j] - 0.25 * r_term
+            )
+    adjusted = phi + 2 * phi @ correction @ phi
+    adjusted = 0.5 * (adjusted + adjusted.T)
+    variances = np.einsum("pc,pq,qc->c", contrasts, phi, contrasts)
+    gradients = np.stack(
+        [np.einsum("pc,pq,qc->c", contrasts, phi @ term @ phi, contrasts) for term in p_terms],
+        axis=1,
+    )
+    spread = np.einsum("ci,ij,cj->c", gradients, covariance, gradients)
+    return adjusted, 2 * variances**2 / spread
+
+
 def _newton_step(information, gradient):
     """Newton step for the log-likelihood, or None when the information is not usable."""
     if gradient is None or not np.all(np.isfinite(information)):
@@ -576,7 +731,8 @@ def mmrm(
     ----------
     data : pandas.DataFrame
         Long data, one row per subject and visit. A missed visit is an absent row or a
-        missing ``outcome``; both are treated as missing at random (MAR).
+        missing ``outcome``; both are treated as missing at random (MAR). A row without a
+        subject or visit cannot be placed: it is left out and counted.
     outcome, subject, visit, arm : str
         Column names. ``outcome`` and ``visit`` must be numeric; every distinct visit
         with an observed outcome is a level of the model (drop the baseline visit first
@@ -585,11 +741,14 @@ def mmrm(
         Additional subject-level (baseline) fixed effects, constant within subject and
         without missing values; numeric columns enter linearly, other columns as
         treatment-coded dummies.
-    covariance : {"unstructured", "heterogeneous_cs", "ar1", "toeplitz"}
+    covariance : {"unstructured", "heterogeneous_cs", "ar1", "toeplitz", "compound_symmetry"}
         Within-subject covariance over visits (see Notes).
-    df : {"satterthwaite", "residual"}
-        Denominator degrees of freedom: Satterthwaite's approximation, or the residual
-        degrees of freedom ``n_observations - n_coefficients`` (what ``summary.gls`` uses).
+    df : {"satterthwaite", "residual", "kenward_roger"}
+        Denominator degrees of freedom: Satterthwaite's approximation; the residual
+        degrees of freedom ``n_observations - n_coefficients`` (what ``summary.gls`` uses);
+        or Kenward & Roger's, which also inflates the covariance of the estimates for the
+        uncertainty of the estimated covariance (the default of R's ``mmrm`` and of SAS
+        ``ddfm=kr`` for small trials; see Notes).
     reference : optional
         Reference arm; default the first category (categorical ``arm``) or the smallest value.
     ci_level : float, default 0.95
@@ -608,8 +767,9 @@ def mmrm(
         arm(s); ``p_value`` tests a zero difference and is missing for LS means.
         ``.diagnostics``: ``converged`` (``detail`` = the optimiser's message),
         ``iterations``, ``log_likelihood``, ``covariance_structure``, ``df_method``,
-        ``n_subjects``, ``n_observations`` and an ``excluded`` row counting the rows with a
-        missing outcome (missed visits). ``.degrees_of_freedom`` holds the df of each row;
+        ``n_subjects``, ``n_observations`` and one ``excluded`` row per reason: rows with a
+        missing outcome (missed visits), then rows without a subject or visit
+        (``"<column> missing"``). ``.degrees_of_freedom`` holds the df of each row;
         the REML log-likelihood, covariance matrix, coefficients and convergence information
         are further attributes (see :class:`MMRMResult`).
 
@@ -618,8 +778,10 @@ def mmrm(
     ValueError
         On an unknown column, covariance or df method, a reference arm that is not
         present, fewer than two arms, a non-numeric outcome, duplicated subject-visit rows,
-        a covariate varying within subject or with missing values, or a rank-deficient
-        design (e.g. an arm with no observation at a visit).
+        a covariate varying within subject or with missing values.
+    NotEstimable
+        On a rank-deficient design (e.g. an arm with no observation at a visit, or collinear
+        covariates).
     MMRMFitError
         When the optimisation ends where the covariance is singular (nothing to report).
 
@@ -657,6 +819,9 @@ def mmrm(
       [a=b]\\}`; ``corCompSymm(form = ~ 1 | subject)`` with ``varIdent(form = ~ 1 | visitf)``.
     * ``"ar1"``: :math:`\\Sigma_{ab} = \\sigma^2\\rho^{|a-b|}` on the visit *position*
       (not the month), constant variance; ``corAR1(form = ~ vidx | subject)``.
+    * ``"compound_symmetry"``: :math:`\\Sigma_{ab} = \\sigma^2\\{\\rho + (1-\\rho)[a=b]\\}`;
+      ``corCompSymm(form = ~ 1 | subject)``, and for :math:`\\rho \\ge 0` the random
+      intercept model ``lmer(y ~ ... + (1 | subject))``.
     * ``"toeplitz"``: :math:`\\Sigma_{ab} = \\sigma^2 r_{|a-b|}`, the :math:`r_k`
       parameterised by partial autocorrelations through the Durbin-Levinson recursion, so
       every value is positive definite; identical to ``corARMA(form = ~ vidx | subject,
@@ -672,6 +837,21 @@ def mmrm(
     differences of the analytic gradient); the df does not depend on the parameterisation
     of :math:`\\theta`. CIs and p-values use Student's t with that df.
 
+    Kenward-Roger: with :math:`\\Phi = A^{-1}`, :math:`P_i = X'V^{-1}V_iV^{-1}X`,
+    :math:`Q_{ij} = X'V^{-1}V_iV^{-1}V_jV^{-1}X`, :math:`R_{ij} = X'V^{-1}V_{ij}V^{-1}X`
+    (derivatives of :math:`\\Sigma` in the parameters :math:`\\varphi`) and :math:`W` the
+    inverse of the expected information of :math:`\\varphi`, the covariance of
+    :math:`\\hat\\beta` is :math:`\\Phi_A = \\Phi + 2\\Phi\\{\\sum_{ij}W_{ij}(Q_{ij} -
+    P_i\\Phi P_j - R_{ij}/4)\\}\\Phi` and the df of :math:`c'\\hat\\beta` is
+    :math:`2(c'\\Phi c)^2/(g'Wg)`, :math:`g_i = c'\\Phi P_i\\Phi c` (one contrast: the F
+    approximation's scale is 1). :math:`\\varphi` is the structure's usual
+    parameterisation, linear in :math:`\\Sigma` where it can be (then :math:`R_{ij} = 0`):
+    the variances and covariances (unstructured), the covariance at each lag (Toeplitz),
+    the between- and within-subject variances (compound symmetry, as ``pbkrtest`` for the
+    random-intercept model); the variance(s) and the correlation (AR(1), heterogeneous
+    CS). The SE column then holds :math:`\\sqrt{c'\\Phi_A c}` and
+    ``coefficient_covariance`` is :math:`\\Phi_A`.
+
     References
     ----------
     Mallinckrodt CH, Lane PW, Schnell D, Peng Y, Mancuso JP (2008). Recommendations for
@@ -681,6 +861,8 @@ def mmrm(
     components. Biometrics Bulletin 2:110-114.
     Kenward MG, Roger JH (1997). Small sample inference for fixed effects from restricted
     maximum likelihood. Biometrics 53:983-997.
+    Halekoh U, Højsgaard S (2014). A Kenward-Roger approximation and parametric bootstrap
+    methods for tests in linear mixed models - the R package pbkrtest. J Stat Softw 59(9).
     Pinheiro JC, Bates DM (2000). Mixed-Effects Models in S and S-PLUS. Springer (nlme).
 
     Examples
@@ -698,6 +880,10 @@ def mmrm(
     'active - control'
     >>> fit.covariance.shape
     (3, 3)
+    >>> small = mmrm(data, outcome="score", subject="id", visit="month", arm="arm",
+    ...              reference="control", df="kenward_roger")
+    >>> small.degrees_of_freedom[2::3].round(6).tolist()
+    [38.0, 38.0, 38.0]
     """
     covariates = tuple(covariates)
     require_columns(data, outcome=outcome, subject=subject, visit=visit, arm=arm,
@@ -707,7 +893,8 @@ def mmrm(
     check_choice("df", df, DF_METHODS)
     ci_level = check_ci_level(ci_level)
     require_numeric(data, outcome=outcome, visit=visit, baseline=baseline)
-    prepared = _prepare(data, outcome, subject, visit, arm, covariates, baseline, reference)
+    frame, reasons = complete_rows(data, [outcome, subject, visit])
+    prepared = _prepare(frame, outcome, subject, visit, arm, covariates, baseline, reference)
     if prepared.visits.size < 2 and covariance != "unstructured":
         raise ValueError(
             f"covariance={covariance!r} needs at least 2 visits; allowed: 'unstructured'"
@@ -727,12 +914,14 @@ def mmrm(
     beta = prepared.beta_ols + state["shift"]
     beta_covariance = np.linalg.inv(state["information"])
     contrasts, rows = _contrasts(prepared)
+    if df == "kenward_roger":
+        beta_covariance, dof = _kenward_roger(reml, theta, state, contrasts)
     variances = np.einsum("pc,pq,qc->c", contrasts, beta_covariance, contrasts)
     if df == "satterthwaite":
         gradients = reml.variance_gradients(theta, state["weights"], contrasts)
         spread = np.einsum("cj,jk,ck->c", gradients, np.linalg.pinv(information), gradients)
         dof = 2 * variances**2 / spread
-    else:
+    elif df == "residual":
         dof = np.full(len(rows), float(prepared.n_observations - beta.size))
     method = f"MMRM (REML, {covariance}, {df} df)" + ("" if converged else " [not converged]")
     estimates = _estimate_rows(
@@ -757,7 +946,7 @@ def mmrm(
             for name in ("iterations", "log_likelihood", "covariance_structure", "df_method",
                          "n_subjects", "n_observations")
         ),
-        *exclusion_rows({f"{outcome} missing": int(data[outcome].isna().sum())}),
+        *exclusion_rows(reasons),
     ]  # fmt: skip
     return MMRMResult(
         estimates=estimates,

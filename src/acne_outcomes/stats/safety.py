@@ -1,7 +1,8 @@
 """Safety: adverse-event incidence, exposure-adjusted rates, lab shift tables, worst grade.
 
 * :func:`ae_incidence` — tidy estimates per term: proportion of subjects with ≥ 1 event per
-  arm, risk difference (Newcombe), exposure-adjusted incidence rate per 100 person-years.
+  arm, risk difference (Newcombe), exposure-adjusted incidence rate per 100 person-years at
+  risk (exposure censored at the first event).
 * :func:`ae_table` — the count table behind it (subjects with ≥ 1 event, n, %, events).
 * :func:`lab_shift_table` — baseline vs worst post-baseline category relative to the upper
   limit of normal.
@@ -20,7 +21,7 @@ import pandas as pd
 from scipy import stats as scipy_stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from acne_outcomes.checks import check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import check_ci_level, require_columns, require_numeric, resolve_arms
 from acne_outcomes.stats.tidy import (
     Result,
     diagnostics_frame,
@@ -115,6 +116,7 @@ def ae_incidence(
     arm: str,
     term: str,
     exposure_days: str | None = None,
+    onset: str | None = None,
     reference: object | None = None,
     ci_level: float = 0.95,
 ) -> Result:
@@ -129,7 +131,12 @@ def ae_incidence(
     subject, arm, term : str
         Column names (``term`` in ``adverse_events``, ``arm`` in ``subjects``).
     exposure_days : str, optional
-        Column of ``subjects`` with days on treatment; adds exposure-adjusted rates.
+        Column of ``subjects`` with days on treatment; adds exposure-adjusted rates (needs
+        ``onset``).
+    onset : str, optional
+        Column of ``adverse_events`` with the day of onset, on the scale of
+        ``exposure_days`` (days since the start of treatment): a subject's time at risk for
+        a term ends at the onset of their first event of that term.
     reference : optional
         Reference arm; default the first arm in sorted order (``"comparator"``).
     ci_level : float, default 0.95
@@ -140,39 +147,66 @@ def ae_incidence(
         ``estimates``: ``outcome`` = the term (``"any adverse event"`` first). Per arm:
         ``scale="proportion"`` (subjects with ≥ 1 event / subjects, Wilson CI, ``n`` = arm
         size) and, with exposure, ``scale="incidence rate per 100 person-years"``
-        (exact Poisson CI). Per non-reference arm: ``scale="risk difference"`` (arm −
-        reference, Newcombe hybrid score CI, Pearson χ² p-value without correction).
-        ``diagnostics``: as :func:`ae_table`, and with exposure one ``person_years`` row per
-        arm (``detail`` = the arm).
+        (exact Poisson CI; the person-years at risk in ``method``). Per non-reference arm:
+        ``scale="risk difference"`` (arm − reference, Newcombe hybrid score CI, Pearson χ²
+        p-value without correction). ``diagnostics``: as :func:`ae_table`, and with exposure
+        one ``person_years`` row per arm (``detail`` = the arm; the whole exposure, before
+        censoring at events).
+
+    Raises
+    ------
+    ValueError
+        On an unknown column, ``exposure_days`` without ``onset``, or an event without an
+        onset day.
 
     Notes
     -----
-    Exposure-adjusted incidence rate ``EAIR = 100 · x / (Σ exposure_days / 365.25)`` with
-    ``x`` subjects with ≥ 1 event and the exposure of every subject in the arm (the
-    denominator is not truncated at the first event); exact CI
+    Exposure-adjusted incidence rate ``EAIR = 100 · x / (Σ_i T_i / 365.25)`` with ``x``
+    subjects with ≥ 1 event of the term and ``T_i = min(onset of i's first event of the
+    term, exposure_i)`` for them, ``T_i = exposure_i`` for the others: the time at risk of
+    a first event, so that a common event is not understated by the exposure after it
+    (a subject who had the event is no longer at risk of a first one). Exact CI
     ``[χ²_{α/2}(2x)/2, χ²_{1−α/2}(2x + 2)/2] / T`` (Garwood 1936).
+
+    References
+    ----------
+    Garwood F (1936). Fiducial limits for the Poisson distribution. Biometrika 28:437–442.
+    Zhou Y, Ke C, Jiang Q, Shahin S, Snapinn S (2015). Choosing appropriate metrics to
+    evaluate adverse events in safety evaluation. Ther Innov Regul Sci 49:398–404.
 
     Examples
     --------
     >>> subjects = pd.DataFrame({"subject_id": range(6), "arm": ["isotretinoin"] * 3
     ...                          + ["comparator"] * 3, "exposure": [150] * 6})
-    >>> events = pd.DataFrame({"subject_id": [0, 1, 3], "term": ["cheilitis"] * 3})
+    >>> events = pd.DataFrame({"subject_id": [0, 1, 3], "term": ["cheilitis"] * 3,
+    ...                        "onset_day": [30, 60, 90]})
     >>> fit = ae_incidence(events, subjects, subject="subject_id", arm="arm", term="term",
-    ...                    exposure_days="exposure")
+    ...                    exposure_days="exposure", onset="onset_day")
     >>> rows = fit.estimates
     >>> rows.loc[rows["scale"] == "risk difference", ["outcome", "estimate"]].round(3).values.tolist()
     [['any adverse event', 0.333], ['cheilitis', 0.333]]
     >>> round(fit.diagnostic("person_years", detail="isotretinoin"), 2)
     1.23
+    >>> rate = rows["scale"] == "incidence rate per 100 person-years"
+    >>> round(float(rows.loc[rate & (rows["contrast"] == "isotretinoin"), "estimate"].iloc[0]), 1)
+    304.4
     """
     ci_level = check_ci_level(ci_level)
     require_columns(subjects, exposure_days=exposure_days)
+    require_columns(adverse_events, onset=onset)
+    if exposure_days is not None and onset is None:
+        raise ValueError(
+            "exposure_days= needs onset= (the column of adverse_events with each event's "
+            "onset day): the time at risk of a first event ends at it"
+        )
     counts = ae_table(adverse_events, subjects, subject=subject, arm=arm, term=term)
     table = counts.estimates
     reference, treated = resolve_arms(subjects[arm], reference)
-    exposure = None
+    exposure = at_risk = None
     if exposure_days is not None:
         exposure = subjects.groupby(arm, observed=True)[exposure_days].sum() / DAYS_PER_YEAR
+        at_risk = _years_at_risk(adverse_events, subjects, subject=subject, arm=arm, term=term,
+                                 exposure_days=exposure_days, onset=onset)  # fmt: skip
     rows = []
     for name, block in table.groupby("term", sort=False):
         block = block.set_index("arm")
@@ -192,8 +226,9 @@ def ae_incidence(
                     "scale": "proportion",
                 }
             )
-            if exposure is not None:
-                rows.append(_rate_row(name, level, x, float(exposure[level]), n, ci_level))
+            if at_risk is not None:
+                years = at_risk.get(name, exposure)[level]
+                rows.append(_rate_row(name, level, x, float(years), n, ci_level))
         for level in treated:
             rows.append(_difference_row(name, block, level, reference, ci_level))
     years = [] if exposure is None else [
@@ -209,6 +244,31 @@ def ae_incidence(
     return Result(estimates, diagnostics)
 
 
+def _years_at_risk(adverse_events, subjects, *, subject, arm, term, exposure_days, onset):
+    """Person-years at risk of a first event, ``{term: years by arm}`` (Notes of
+    :func:`ae_incidence`), ``ANY_EVENT`` included; a term without events is not a key (its
+    time at risk is the whole exposure)."""
+    require_numeric(adverse_events, onset=onset)
+    missing = int(adverse_events[onset].isna().sum())
+    if missing:
+        raise ValueError(
+            f"{missing} adverse event(s) have no {onset}: the time at risk cannot be censored "
+            "at them; impute the onset day or leave exposure_days out"
+        )
+    events = adverse_events[[subject, term, onset]]
+    events = pd.concat([events.assign(**{term: ANY_EVENT}), events.dropna(subset=[term])])
+    first = events.groupby([term, subject])[onset].min()
+    people = subjects.loc[subjects[arm].notna(), [subject, arm, exposure_days]]
+    days = people[exposure_days].to_numpy(dtype=float)
+    years = {}
+    for name in first.index.get_level_values(0).unique():
+        onset_days = people[subject].map(first.loc[name]).to_numpy(dtype=float)
+        time = np.where(np.isnan(onset_days), days, np.fmin(onset_days, days))
+        totals = pd.Series(time, index=people.index).groupby(people[arm], observed=True).sum()
+        years[name] = totals / DAYS_PER_YEAR
+    return years
+
+
 def _rate_row(name, level, events, person_years, n, ci_level):
     tail = (1 - ci_level) / 2
     low = scipy_stats.chi2.ppf(tail, 2 * events) / 2 if events else 0.0
@@ -221,7 +281,7 @@ def _rate_row(name, level, events, person_years, n, ci_level):
         "ci_low": 100 * low / person_years,
         "ci_high": 100 * high / person_years,
         "n": n,
-        "method": f"exposure-adjusted ({person_years:.1f} person-years), exact Poisson CI",
+        "method": f"exposure-adjusted ({person_years:.1f} person-years at risk), exact Poisson CI",
         "scale": "incidence rate per 100 person-years",
     }
 

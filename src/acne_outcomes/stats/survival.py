@@ -10,6 +10,7 @@ as ``excluded`` diagnostics (``"<column> missing"``).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ from acne_outcomes.checks import (
     require_columns,
     resolve_arms,
 )
+from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
     Result,
     complete_rows,
@@ -36,6 +38,7 @@ from acne_outcomes.stats.tidy import (
 CONF_TYPES = ("log", "log-log", "plain")
 TIES = ("efron", "breslow")
 _MONOTONE_LOG_HR = 10.0
+_QUANTILE_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # R survival's quantile tolerance
 
 
 def _survival_frame(data, columns, time, event):
@@ -59,6 +62,35 @@ def _km_interval(surv, se, z, conf_type):
             width = z * se / (surv * np.abs(np.log(surv)))
             low, high = surv ** np.exp(width), surv ** np.exp(-width)
     return np.clip(low, 0, 1), np.clip(high, 0, 1)
+
+
+def _quantile(times, distribution, p, last_time, tol=_QUANTILE_TOLERANCE):
+    """R ``survival``'s quantile rule (``findq``) on a step function ``F = 1 − S``.
+
+    ``times`` are the event times and ``distribution`` the values of ``F`` there (a band's,
+    for an interval limit; NaN where undefined). The quantile is the first time ``F ≥ p``;
+    where ``F`` equals ``p`` (within ``tol``) on a flat stretch, the midpoint of that
+    stretch: ``(t_k + t_{k+1}) / 2``, or ``(t_k + last_time) / 2`` when the curve ends
+    there. NaN when ``F`` never reaches ``p``.
+    """
+    x = np.concatenate([[0.0], np.asarray(times, dtype=float)])
+    y = np.concatenate([[0.0], np.asarray(distribution, dtype=float)])
+    if not np.nanmax(y) >= p:
+        return np.nan
+    first = ~pd.Series(y).duplicated().to_numpy()  # the first time of each value of F
+    x, y = x[first], y[first]
+    x, y = x[~np.isnan(y)], y[~np.isnan(y)]
+
+    def reached(shifted):
+        """Index of the first ``shifted ≥ p`` (R: ``approx(..., "constant", f = 1)``)."""
+        return int(np.argmax(shifted >= p)) if shifted[0] <= p <= shifted[-1] else None
+
+    lower, upper = reached(y + tol), reached(y - tol)
+    if lower is not None and abs(p - y[-1]) < tol:
+        return (x[lower] + last_time) / 2
+    if lower is None or upper is None:
+        return np.nan
+    return (x[lower] + x[upper]) / 2
 
 
 def _require_events(frame: pd.DataFrame, event: str) -> None:
@@ -99,18 +131,24 @@ def kaplan_meier(
         ``estimate`` = S(t), the probability of no event by t; ``se`` = Greenwood SE of S(t);
         ``ci_low``/``ci_high`` = pointwise interval; ``n`` = number at risk just before t;
         ``scale="survival probability"``. Then one row per arm with ``scale="median time"``
-        (``visit`` missing; CI by inverting the log-log band, statsmodels ``quantile_ci``;
-        missing when the curve does not reach 0.5). ``diagnostics``: ``n_events`` (events
-        over all arms) and one ``excluded`` row per reason.
+        (``visit`` missing; the interval inverts the ``conf_type`` band, as R's ``survfit``
+        does; a limit is missing when the band does not reach 0.5, the median when the curve
+        does not). ``diagnostics``: ``n_events`` (events over all arms) and one ``excluded``
+        row per reason.
 
     Notes
     -----
     ``S(t) = Π_{t_i ≤ t} (1 − d_i / n_i)``, Greenwood ``Var S = S² Σ d_i / (n_i (n_i − d_i))``.
-    "log": ``S exp(± z SE/S)``; "log-log": ``S^{exp(± z SE / (S log S))}``.
+    "log": ``S exp(± z SE/S)``; "log-log": ``S^{exp(± z SE / (S log S))}``. The median is
+    R's: the first time with ``S(t) ≤ 0.5``, except that when ``S`` sits exactly at 0.5
+    (within ``√ε``) on a stretch, the midpoint of the stretch; its lower (upper) limit is the
+    same rule applied to the lower (upper) band (Brookmeyer & Crowley 1982).
 
     References
     ----------
     Kaplan EL, Meier P (1958). JASA 53:457–481.
+    Brookmeyer R, Crowley J (1982). A confidence interval for the median survival time.
+    Biometrics 38:29–41.
 
     Examples
     --------
@@ -122,6 +160,8 @@ def kaplan_meier(
     [0.833, 0.667, 0.444, 0.0]
     >>> curve.diagnostic("n_events"), curve.n_excluded
     (4, 0)
+    >>> rows.loc[rows["scale"] == "median time", ["estimate", "ci_low"]].values.tolist()
+    [[90.0, 60.0]]
     """
     require_columns(data, time=time, event=event, arm=arm)
     ci_level = check_ci_level(ci_level)
@@ -148,10 +188,11 @@ def kaplan_meier(
                     "scale": "survival probability",
                 }
             )
-        median = curve.quantile(0.5)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median_low, median_high = curve.quantile_ci(0.5, alpha=1 - ci_level)
+        last = float(group[time].max())
+        median, median_low, median_high = (
+            _quantile(curve.surv_times, 1 - values, 0.5, last)
+            for values in (curve.surv_prob, low, high)
+        )
         medians.append(
             {
                 "contrast": str(label),
@@ -160,7 +201,7 @@ def kaplan_meier(
                 "ci_low": median_low,
                 "ci_high": median_high,
                 "n": len(group),
-                "method": "Kaplan-Meier median (log-log CI)",
+                "method": f"Kaplan-Meier median ({conf_type} CI)",
                 "scale": "median time",
             }
         )
@@ -244,7 +285,7 @@ def cox_model(
     time: str,
     event: str,
     arm: str,
-    covariates: list[str] | None = None,
+    covariates: Sequence[str] | None = None,
     strata: str | None = None,
     reference: object | None = None,
     ci_level: float = 0.95,
@@ -258,8 +299,10 @@ def cox_model(
         One row per subject.
     time, event, arm : str
         Column names.
-    covariates : list of str, optional
-        Numeric adjustment covariates.
+    covariates : sequence of str, optional
+        Adjustment covariates: numeric columns enter linearly, any other column (text,
+        categorical, boolean) as treatment-coded dummies
+        (:func:`acne_outcomes.stats.ancova.covariate_design`), e.g. a tumour's cell type.
     strata : str, optional
         Stratum column (separate baseline hazards, e.g. site).
     reference : optional
@@ -300,20 +343,21 @@ def cox_model(
     ('hazard ratio', True)
     >>> fit.diagnostic("converged"), fit.diagnostic("n_events")
     (True, 200)
+    >>> data["site"] = np.tile(["A", "B", "C", "D"], 50)
+    >>> adjusted = cox_model(data, time="day", event="cleared", arm="arm", covariates=["site"])
+    >>> adjusted.estimates["method"].iloc[0]
+    'Cox PH (efron ties, 200 events), adjusted for site'
     """
     covariates = list(covariates or [])
-    require_columns(data, time=time, event=event, arm=arm, strata=strata)
-    for name in covariates:
-        require_columns(data, covariates=name)
+    require_columns(data, time=time, event=event, arm=arm, strata=strata,
+                    **{f"covariates[{i}]": name for i, name in enumerate(covariates)})  # fmt: skip
     check_choice("ties", ties, TIES)
     ci_level = check_ci_level(ci_level)
     columns = [time, event, arm, *covariates] + ([strata] if strata else [])
     frame, reasons = _survival_frame(data, columns, time, event)
     reference, treated = resolve_arms(frame[arm], reference)
-    exog = np.column_stack(
-        [(frame[arm] == level).to_numpy(float) for level in treated]
-        + [frame[name].to_numpy(float) for name in covariates]
-    )
+    design, _ = covariate_design(frame, covariates)
+    exog = np.column_stack([(frame[arm] == level).to_numpy(float) for level in treated] + [design])
     model = PHReg(
         frame[time].to_numpy(float),
         exog,

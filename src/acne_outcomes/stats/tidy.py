@@ -107,6 +107,31 @@ def estimate_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
     return frame.astype(_DTYPES)
 
 
+def require_numeric_visits(data: pd.DataFrame, visit: str | None) -> None:
+    """Raise ``ValueError`` unless the ``visit`` column is numeric (``None`` is skipped).
+
+    The ``visit`` of an estimate is a number (the time, e.g. the month; see the module
+    docstring), so a helper that reports estimates per visit checks its visits first,
+    before any model is fitted, and names the text labels it found.
+
+    Examples
+    --------
+    >>> require_numeric_visits(pd.DataFrame({"week": ["week 2", "week 4"]}), "week")
+    Traceback (most recent call last):
+    ...
+    ValueError: visit column 'week' must be numeric: visits are times (e.g. months); map labels such as ['week 2', 'week 4'] to numbers first
+    """
+    if visit is None:
+        return
+    column = data[visit]
+    if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        labels = sorted(map(str, column.dropna().unique()))[:3]
+        raise ValueError(
+            f"visit column {visit!r} must be numeric: visits are times (e.g. months); map "
+            f"labels such as {labels} to numbers first"
+        )
+
+
 #: Columns of :attr:`Result.diagnostics`.
 DIAGNOSTIC_COLUMNS = ("outcome", "method", "diagnostic", "value", "detail")
 #: The ``diagnostic`` name of an exclusion row: ``value`` = rows (or subjects) excluded,

@@ -21,11 +21,12 @@ fit_one <- function(d, covariance, rhs) {
     unstructured = corSymm(form = ~ vidx | subject),
     heterogeneous_cs = corCompSymm(form = ~ 1 | subject),
     ar1 = corAR1(form = ~ vidx | subject),
-    toeplitz = corARMA(form = ~ vidx | subject, p = nlevels(d$visitf) - 1))
+    toeplitz = corARMA(form = ~ vidx | subject, p = nlevels(d$visitf) - 1),
+    compound_symmetry = corCompSymm(form = ~ 1 | subject))
   weights <- switch(covariance,
     unstructured = varIdent(form = ~ 1 | visitf),
     heterogeneous_cs = varIdent(form = ~ 1 | visitf),
-    ar1 = NULL, toeplitz = NULL)
+    ar1 = NULL, toeplitz = NULL, compound_symmetry = NULL)
   gls(as.formula(paste("inflammatory ~", rhs)), data = d, correlation = correlation,
       weights = weights, method = "REML", control = control)
 }
@@ -139,9 +140,11 @@ satterthwaite_rows <- function(fit, d, rhs, dataset) {
 results <- list()
 specs <- list(
   list(dataset = "complete", rhs = "arm * visitf + age + baseline * visitf",
-       covariances = c("unstructured", "heterogeneous_cs", "ar1", "toeplitz")),
+       covariances = c("unstructured", "heterogeneous_cs", "ar1", "toeplitz",
+                       "compound_symmetry")),
   list(dataset = "dropout", rhs = "arm * visitf + age + sex + baseline * visitf",
-       covariances = c("unstructured", "heterogeneous_cs", "ar1", "toeplitz")))
+       covariances = c("unstructured", "heterogeneous_cs", "ar1", "toeplitz",
+                       "compound_symmetry")))
 for (spec in specs) {
   d <- read.csv(file.path(here, paste0(spec$dataset, ".csv")))
   d <- d[!is.na(d$inflammatory), ]

@@ -32,6 +32,11 @@ for _, subject in subjects.iterrows():
         for _ in range(rng.poisson(1.3) * (rng.random() < (p1 if treated else p0))):
             rows.append((subject["subject_id"], term, int(rng.integers(1, 4))))
 events = pd.DataFrame(rows, columns=["subject_id", "term", "severity_grade"])
+# onset day within the subject's exposure, from a generator of its own so that the columns
+# above are those the reference had before onsets were added
+onset_rng = np.random.default_rng(20261131)
+exposure = events["subject_id"].map(subjects.set_index("subject_id")["exposure_days"])
+events["onset_day"] = onset_rng.integers(1, exposure.to_numpy() + 1)
 here = Path(__file__).parent
 subjects.to_csv(here / "safety_subjects.csv", index=False)
 events.to_csv(here / "safety_events.csv", index=False)
