@@ -209,6 +209,24 @@ def _true_value(truth: dict, row: Mapping) -> float | None:
         return None
 
 
+def describe_brant(result) -> str:
+    """The Brant test of proportional odds of an ordinal model, or why it cannot be computed.
+
+    >>> from acne_outcomes.stats.tidy import Result, diagnostics_frame, estimate_frame
+    >>> result = Result(estimate_frame([]), diagnostics_frame([
+    ...     {"diagnostic": "brant_p_value", "value": 0.31},
+    ...     {"diagnostic": "brant_quasi_separation", "value": False, "detail": ""}]))
+    >>> describe_brant(result)
+    'Brant test of proportional odds: p = 0.310.'
+    """
+    if result.diagnostic("brant_quasi_separation"):
+        reason = result.diagnostics.loc[
+            result.diagnostics["diagnostic"] == "brant_quasi_separation", "detail"
+        ].iloc[0]
+        return f"The Brant test of proportional odds cannot be computed here: {reason}."
+    return f"Brant test of proportional odds: p = {format_p(result.diagnostic('brant_p_value'))}."
+
+
 def describe_tipping_point(result) -> str:
     """One sentence on a :func:`acne_outcomes.stats.missing.tipping_point` result.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import html
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,15 +79,23 @@ class NotebookOutputs:
         """Run one analysis; if the data cannot support it, say so on the page and go on.
 
         Only :class:`~acne_outcomes.checks.NotEstimable` is caught: any other exception is a
-        bug and fails the notebook (and the build), loudly.
+        bug and fails the notebook (and the build), loudly. A warning the analysis gives (a fit
+        that did not converge, a test that cannot be computed) is shown as a note on the page,
+        in words, instead of a raw warning with its source file.
         """
-        try:
-            yield
-        except NotEstimable as reason:
-            plt.close("all")  # a half-drawn figure of the abandoned analysis is not shown
-            self.not_estimable.append({"section": title, "reason": str(reason)})
-            display(Markdown(f"**Not estimable here:** {html.escape(str(reason))}"))
-            self._write_not_estimable()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            warnings.simplefilter("always", RuntimeWarning)
+            try:
+                yield
+            except NotEstimable as reason:
+                plt.close("all")  # a half-drawn figure of the abandoned analysis is not shown
+                self.not_estimable.append({"section": title, "reason": str(reason)})
+                display(Markdown(f"**Not estimable here:** {html.escape(str(reason))}"))
+                self._write_not_estimable()
+        shown = [w for w in caught if issubclass(w.category, (UserWarning, RuntimeWarning))]
+        for message in dict.fromkeys(str(w.message) for w in shown):
+            display(Markdown(f"**Note:** {html.escape(message)}"))
 
     def _write_not_estimable(self) -> None:
         if self.root is None:
