@@ -232,6 +232,7 @@ def _run_report(args) -> int:
 
 def _run_validate(args) -> int:
     from acne_outcomes import load_study
+    from acne_outcomes.importers import describe_import
     from acne_outcomes.validate import StudyValidationError, format_problems
 
     try:
@@ -246,6 +247,8 @@ def _run_validate(args) -> int:
         return EXIT_INVALID
     counts = ", ".join(f"{len(frame):,} {name}" for name, frame in study.tables.items())
     print(f"VALID: {args.path} — {counts}")
+    if study.metadata.get("import"):  # what an import converted, left out and assumed
+        print("\n".join(describe_import(study.metadata["import"])))
     return EXIT_OK
 
 

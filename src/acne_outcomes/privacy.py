@@ -40,6 +40,12 @@ FREE_TEXT_MAX_CHARACTERS = 100
 LONG_NUMBER_DIGITS = 8
 #: A phone number has at least this many digits (and a separator or a leading ``+``).
 PHONE_MIN_DIGITS = 9
+#: A CDISC-style subject identifier (USUBJID): study, site and subject parts joined by hyphens,
+#: e.g. ``01-701-1015``. Pseudonymous, not a phone number, in a subject ID column only.
+STUDY_ID_PATTERN = r"[A-Za-z0-9]{1,20}(?:-[A-Za-z0-9]{1,20}){1,3}"
+#: Columns that hold subject identifiers, besides those an importer names in
+#: ``frame.attrs["subject_id_columns"]``: the standard's and CDISC's names.
+SUBJECT_ID_COLUMNS = ("subject_id", "USUBJID", "SUBJID")
 
 # Column-name rule: phrases of whole tokens of the normalised name, by kind of identifier.
 # "name" on its own is handled separately (only the bare name "name" or a person's name
@@ -205,7 +211,11 @@ def mask_value(text: object, max_length: int = 40) -> str:
 
 
 def scan_identifiers(
-    table: str, frame: pd.DataFrame, rows: Sequence[int] | None = None
+    table: str,
+    frame: pd.DataFrame,
+    rows: Sequence[int] | None = None,
+    *,
+    subject_columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Find direct identifiers in a table, by column name and by value pattern.
 
@@ -218,6 +228,11 @@ def scan_identifiers(
     rows : sequence of int, optional
         The user-facing row number of each row of ``frame`` (aligned by position, e.g. the
         line number in the user's CSV). Default: 1-based position.
+    subject_columns : sequence of str, optional
+        The columns holding subject identifiers, where a CDISC-style ID such as
+        ``01-701-1015`` (:data:`STUDY_ID_PATTERN`) is a study ID, not a phone number.
+        Default: :data:`SUBJECT_ID_COLUMNS` and the columns an importer lists in
+        ``frame.attrs["subject_id_columns"]`` (the source of the mapped ``subject_id``).
 
     Returns
     -------
@@ -251,6 +266,9 @@ def scan_identifiers(
       ``FREE_TEXT_MAX_WORDS`` (8) words (separated by ASCII white space) or more than
       ``FREE_TEXT_MAX_CHARACTERS`` (100) characters; adverse-event terms such as
       "Drug reaction with eosinophilia and systemic symptoms" (7 words) pass.
+    * In a subject ID column (``subject_columns``), a value made only of two to four
+      hyphen-joined letter-and-digit parts (CDISC's USUBJID, study-site-subject) is not a
+      phone number; in any other column it still is.
     * Numeric columns (integer, or float as a CSV with missing values gives) are taken for
       ID numbers where a whole-number value has 8 or more digits (absolute value at least
       10,000,000): no count, dose or day in the standard comes near. Datetime columns are
@@ -265,8 +283,14 @@ def scan_identifiers(
     "column 'contact' looks like phone numbers in 2 rows (first at row 3)"
     >>> report.loc[0, "value"]
     '+4* ** **** ****'
+    >>> ids = pd.DataFrame({"USUBJID": ["01-701-1015"], "note": ["01-701-1015"]})
+    >>> scan_identifiers("adsl", ids)[["column", "rule"]].to_numpy().tolist()
+    [['note', 'privacy:phone']]
     """
     row_numbers = _row_numbers(frame, rows)
+    if subject_columns is None:
+        subject_columns = (*SUBJECT_ID_COLUMNS, *frame.attrs.get("subject_id_columns", ()))
+    subject_columns = {str(name) for name in subject_columns}
     problems = []
     for position, name in enumerate(frame.columns):
         kind = identifier_kind(name)
@@ -276,7 +300,8 @@ def scan_identifiers(
                 "remove it, or map it to a standard column if it is not one"
             )
             problems.append(_problem(name, pd.NA, pd.NA, "privacy:column-name", message))
-        problems.extend(_scan_column(name, frame.iloc[:, position], row_numbers))
+        study_ids = str(name) in subject_columns
+        problems.extend(_scan_column(name, frame.iloc[:, position], row_numbers, study_ids))
     report = pd.DataFrame(problems, columns=list(PROBLEM_COLUMNS[1:]))
     report.insert(0, "table", table)
     return report.astype(_PROBLEM_DTYPES)
@@ -310,7 +335,7 @@ def _value_problem(name, rule: str, looks_like: str, offending, row_numbers, fir
     return _problem(name, row, mask_value(first_value(first)), rule, message)
 
 
-def _scan_column(name, column: pd.Series, row_numbers: np.ndarray) -> list[dict]:
+def _scan_column(name, column: pd.Series, row_numbers: np.ndarray, study_ids=False) -> list[dict]:
     if pd.api.types.is_bool_dtype(column.dtype):
         return []
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
@@ -326,7 +351,7 @@ def _scan_column(name, column: pd.Series, row_numbers: np.ndarray) -> list[dict]
         ]
     if pd.api.types.is_numeric_dtype(column.dtype):
         return _scan_numbers(name, column, row_numbers)
-    return _scan_strings(name, column, row_numbers)
+    return _scan_strings(name, column, row_numbers, study_ids)
 
 
 def _scan_numbers(name, column: pd.Series, row_numbers: np.ndarray) -> list[dict]:
@@ -349,9 +374,13 @@ def _scan_numbers(name, column: pd.Series, row_numbers: np.ndarray) -> list[dict
     ]
 
 
-def _scan_strings(name, column: pd.Series, row_numbers: np.ndarray) -> list[dict]:
+def _scan_strings(name, column: pd.Series, row_numbers: np.ndarray, study_ids=False) -> list[dict]:
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    flags = _value_flags(pd.Series(uniques).astype("str"))
+    texts = pd.Series(uniques).astype("str")
+    flags = _value_flags(texts)
+    if study_ids and flags["privacy:phone"].any():
+        cdisc = texts.str.strip().str.fullmatch(STUDY_ID_PATTERN).to_numpy(dtype=bool)
+        flags["privacy:phone"] &= ~cdisc
     problems = []
     for rule, looks_like, _ in _VALUE_RULES:
         bad = flags[rule]
@@ -390,6 +419,49 @@ def _is_phone_number(texts: pd.Series) -> np.ndarray:
     separated = spans.str.contains(r"^\+|[ ().\-/]", regex=True).to_numpy(dtype=bool)
     decimal = spans.str.fullmatch(r"\d+\.\d+").to_numpy(dtype=bool)
     return (digits >= PHONE_MIN_DIGITS) & (digits <= 15) & separated & ~decimal
+
+
+def date_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that :func:`scan_identifiers` takes for calendar dates.
+
+    Datetime columns with a value, and text or object columns with at least one value that
+    looks like a date (the ``privacy:date`` rule). Importers use it to say, once, how to turn
+    dates into days; the scan itself still reports every such column.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"visit_date": ["2024-06-18", None], "iga": ["3", "2"],
+    ...                       "onset": pd.to_datetime(["2024-06-20", None])})
+    >>> date_columns(frame)
+    ['visit_date', 'onset']
+    """
+    return [
+        str(name)
+        for position, name in enumerate(frame.columns)
+        if date_cells(frame.iloc[:, position]).any()
+    ]
+
+
+def date_cells(column: pd.Series) -> np.ndarray:
+    """Which values of a column look like calendar dates (the ``privacy:date`` rule).
+
+    Every present value of a datetime column; text and object values matching the rule;
+    never a number or a boolean. Importers blank these cells before building the tables,
+    so that a date not converted to days cannot reach a table or a message.
+
+    Examples
+    --------
+    >>> date_cells(pd.Series(["cheilitis", "18JUN2024", None])).tolist()
+    [False, True, False]
+    """
+    if pd.api.types.is_bool_dtype(column.dtype) or pd.api.types.is_numeric_dtype(column.dtype):
+        return np.zeros(len(column), dtype=bool)
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return column.notna().to_numpy()
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = pd.Series(uniques).astype("str")
+    flags = texts.str.contains(_VALUE_RULES[1][2], regex=True).to_numpy(dtype=bool)
+    return np.append(flags, False)[codes]
 
 
 def suppress_small_cells(

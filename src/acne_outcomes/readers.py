@@ -125,9 +125,10 @@ def read_package(folder: Path) -> RawStudy:
         if frame is not None:
             tables[table], rows[table] = frame, table_rows
     if not files:
+        hint = export_hint(folder)
         raise StudyReadError(
             f"{folder} holds no study tables: expected subjects and visits files "
-            "(.csv or .parquet) or a datapackage.json naming them"
+            "(.csv or .parquet) or a datapackage.json naming them" + (f". {hint}" if hint else "")
         )
     truth = None
     truth_path = folder / TRUTH_FILE
@@ -144,6 +145,41 @@ def read_package(folder: Path) -> RawStudy:
         metadata=descriptor.get("acne_outcomes", {}).get("metadata", {}),
         design=descriptor.get("design"),
     )
+
+
+def export_hint(folder: Path) -> str | None:
+    """Which importer a folder of exports needs (CDISC ADaM datasets, a REDCap export), if any.
+
+    Only file names and CSV header lines are read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = (Path(folder) / "adsl.xpt").write_bytes(b"")
+    ...     export_hint(Path(folder))[:54]
+    'It holds CDISC ADaM datasets (adsl.xpt): import them w'
+    """
+    names = sorted(path.name for path in Path(folder).iterdir() if path.is_file())
+    adam = [name for name in names if name.lower().split(".")[0].startswith("ad")
+            and name.lower().endswith((".xpt", ".sas7bdat"))]  # fmt: skip
+    if any(name.lower().startswith("adsl.") for name in adam):
+        return (
+            f"It holds CDISC ADaM datasets ({', '.join(adam[:6])}): import them with a mapping "
+            'naming them, e.g. {"adsl": "adsl.xpt", "bds": "adqs.xpt", "params": {"IGA": "iga"}} '
+            "(acne-outcomes validate FOLDER --mapping mapping.json; see docs/bring-your-own-data.md)"
+        )
+    for name in names:
+        if name.lower().endswith(".csv"):
+            with open(Path(folder) / name, "rb") as handle:
+                header = handle.readline()
+            if b"redcap_event_name" in header or b"redcap_repeat_instrument" in header:
+                return (
+                    f"{name} is a REDCap export: import that file with its data dictionary and a "
+                    "REDCap mapping (acne-outcomes validate EXPORT.csv --mapping mapping.json; see "
+                    "docs/bring-your-own-data.md)"
+                )
+    return None
 
 
 def _table_file(folder: Path, table: str, resource: dict | None) -> Path | None:
