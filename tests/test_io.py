@@ -154,3 +154,42 @@ def test_invalid_tables_are_not_loaded(tmp_path):
         load_study(folder)
     assert raised.value.problems.loc[0, "value"] == "F"
     assert "sex" in str(raised.value)
+
+
+def test_overwrite_replaces_only_a_package_this_project_wrote(study_folder, tmp_path):
+    from acne_outcomes.io import PACKAGE_MARKER
+
+    study = load_study(study_folder)
+    target = save_study(study, tmp_path / "copy")
+    assert (target / PACKAGE_MARKER).is_file()
+    save_study(study, target, overwrite=True)  # marked: replaced
+    thesis = tmp_path / "thesis.docx"
+    thesis.write_bytes(b"PK my thesis")
+    with pytest.raises(FileExistsError, match="is a file"):
+        save_study(study, thesis, overwrite=True)
+    assert thesis.read_bytes() == b"PK my thesis"
+    with pytest.raises(FileExistsError, match="not a data package written by acne-outcomes"):
+        save_study(study, tmp_path, overwrite=True)
+    assert thesis.exists()
+    # a package written before the marker existed (only its own files) may be replaced
+    (target / PACKAGE_MARKER).unlink()
+    save_study(study, target, overwrite=True)
+    # the input folder (no acne_outcomes metadata) may not
+    with pytest.raises(FileExistsError, match="not a data package"):
+        save_study(study, study_folder, overwrite=True)
+
+
+def test_a_killed_save_leaves_nothing_the_next_one_does_not_remove(study_folder, tmp_path):
+    study = load_study(study_folder)
+    dead = tmp_path / ".copy.staging-999999999-0badc0de"
+    dead.mkdir()
+    (dead / "visits.csv").write_text("half written")
+    save_study(study, tmp_path / "copy")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["copy", "study"]
+
+
+def test_checksums_describe_the_bytes_read(study_folder):
+    study = load_study(study_folder)
+    assert study.metadata["checksums"] == {
+        name: digest for name, digest in tree_digest(study_folder).items()
+    }

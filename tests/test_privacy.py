@@ -14,9 +14,15 @@ from hypothesis.extra.numpy import arrays
 from acne_outcomes import standard
 from acne_outcomes.privacy import (
     PROBLEM_COLUMNS,
+    SMALL_CELL_K,
+    SmallCellPolicy,
     identifier_kind,
+    looks_like_name,
     mask_value,
+    redact_problems,
+    redact_text,
     scan_identifiers,
+    small_cell_policy,
     suppress_small_cells,
 )
 
@@ -365,3 +371,89 @@ def test_suppression_properties(counts, k, zero_is_small):
     for lines in (masked, masked.T):
         if lines.shape[1] >= 2:
             assert not (lines.sum(axis=1) == 1).any()
+
+
+# ---------------------------------------------------------------- identifiers the guard missed
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("Jane Doe", "privacy:name"),
+        ("SMITH, John", "privacy:name"),
+        ("Rash (Jane Doe)", "privacy:name"),
+        ("Dr Smith", "privacy:name"),
+        ("jöhn@exämple.de", "privacy:email"),
+        ("+44 20–7946–0958", "privacy:phone"),
+        ("18-06-99", "privacy:date"),
+        ("18 juin 2024", "privacy:date"),
+        ("18. Juni 2024", "privacy:date"),
+        ("18 de junio de 2024", "privacy:date"),
+    ],
+)
+def test_the_identifiers_the_guard_used_to_miss_are_found(value, rule):
+    report = scan_identifiers("adverse_events", pd.DataFrame({"term": ["cheilitis", value]}))
+    assert report["rule"].tolist() == [rule]
+    assert value not in report["value"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [("patientname", "person's name"), ("dateofbirth", "date of birth"),
+     ("PatientFirstName", "person's name"), ("emailaddress", "e-mail address")],
+)  # fmt: skip
+def test_identifier_column_names_run_together_are_refused(name, kind):
+    assert identifier_kind(name) == kind
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["dry eyes", "SITE01", "Sarecycline 1.5 mg/kg", "Vehicle", "Nail Dystrophy", "ORAL CANDIDIASIS",
+     "Royal London Hospital", "Stevens-Johnson Syndrome", "Bell's palsy", "lost_to_follow_up"],
+)  # fmt: skip
+def test_legitimate_values_are_not_names(value):
+    assert not looks_like_name(value)
+
+
+def test_a_header_that_is_data_is_refused_masked():
+    report = scan_identifiers("labs", pd.DataFrame(columns=["jane.doe@example.org", "value"]))
+    assert report["rule"].tolist() == ["privacy:column-name"]
+    assert report["column"].tolist() == ["j***.***@*******.***"]
+
+
+def test_redact_problems_masks_values_columns_and_messages_of_every_rule():
+    problems = pd.DataFrame(
+        {
+            "table": ["subjects", "subjects", "visits"],
+            "row": pd.array([2, 3, pd.NA], dtype="Int64"),
+            "column": ["sex", "age", "Jane Doe"],
+            "value": ["Jane Doe", "jane@example.org", pd.NA],
+            "rule": ["enum", "type", "extra-column"],
+            "message": ["must be one of: female, male", "must be a whole number",
+                        "column 'Jane Doe' is not in the standard"],
+        }
+    )  # fmt: skip
+    redacted = redact_problems(problems)
+    shown = redacted.to_string()
+    assert "Jane Doe" not in shown and "jane@example.org" not in shown
+    assert redacted["message"].iloc[0] == "must be one of: female, male"
+    assert redact_text("visit schedule (0, 1, 3) for 12 subjects") == (
+        "visit schedule (0, 1, 3) for 12 subjects"
+    )
+
+
+def test_the_small_cell_policy_is_one_object():
+    policy = small_cell_policy()
+    assert policy == SmallCellPolicy(k=SMALL_CELL_K) and policy.k == 5
+    assert policy.is_small([0, 1, 4, 5]).tolist() == [False, True, True, False]
+    assert SmallCellPolicy(zero_is_small=True).is_small(0)
+    counts = pd.DataFrame({"a": [2, 30], "b": [10, 40]})
+    assert policy.suppress(counts).isna().sum().sum() == 4
+    assert SmallCellPolicy(complementary=False).suppress(counts).isna().sum().sum() == 1
+    text = "pregnancy in one subject; 3/40 responders; n = 2; 12 subjects at month 3"
+    assert policy.redact_text(text) == (
+        "pregnancy in fewer than 5 subject; <5/40 responders; n < 5; 12 subjects at month 3"
+    )
+    assert policy.redact({"a": ["2 events"], "b": 3}) == {"a": ["fewer than 5 events"], "b": 3}
+    with pytest.raises(ValueError, match="at least 1"):
+        SmallCellPolicy(k=0)

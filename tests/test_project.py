@@ -261,3 +261,28 @@ def test_every_default_without_a_source_is_listed_as_an_assumption_in_docs_refer
     ]
     names += [term.term for term in ADVERSE_EVENT_TERMS if not CITATION.search(term.source)]
     assert [name for name in names if f"`{name}`" not in listed] == []
+
+
+# ---- the test tools ---------------------------------------------------------------------------
+
+
+def test_make_test_makes_sure_the_test_tools_are_there_first():
+    """`make test` runs scripts/ensure-test-tools.sh before pytest: Chromium and chromedriver for
+    the browser tests, pdflatex with booktabs for the LaTeX tables (as root it installs them)."""
+    script = PROJECT_ROOT / "scripts" / "ensure-test-tools.sh"
+    assert script.is_file() and not (PROJECT_ROOT / "scripts" / "ensure-browser.sh").exists()
+    assert subprocess.run(["sh", "-n", str(script)], capture_output=True).returncode == 0
+    text = script.read_text(encoding="utf-8")
+    for package in (
+        "chromium",
+        "chromium-driver",
+        "texlive-latex-base",
+        "texlive-latex-recommended",
+    ):
+        assert package in text, package
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test: test-tools ", makefile, re.MULTILINE)
+    assert re.search(r"^test-slow: test-tools ", makefile, re.MULTILINE)
+    assert "sh scripts/ensure-test-tools.sh" in makefile
+    for name in ("README.md", ".ci/run", "tests/browser_check.py"):
+        assert "ensure-test-tools.sh" in (PROJECT_ROOT / name).read_text(encoding="utf-8"), name

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import tempfile
+import threading
 import time
 
 import nbformat
@@ -56,7 +59,10 @@ def project(tmp_path, study_folder):
     notebooks.mkdir()
     _notebook(notebooks / "01-first.ipynb", "First section")
     _notebook(notebooks / "02-second.ipynb", "Second section")
-    config = ReportConfig(data=study_folder, out=tmp_path / "reports", jobs=2, notebooks=notebooks)
+    config = ReportConfig(
+        data=study_folder, out=tmp_path / "reports", jobs=2, notebooks=notebooks,
+        processed_dir=tmp_path / "processed",
+    )  # fmt: skip
     return config
 
 
@@ -183,7 +189,10 @@ def test_warm_kernel_starts_every_notebook_clean(tmp_path, study_folder, monkeyp
     notebooks.mkdir()
     _notebook(notebooks / "01-leaks.ipynb", "Leaks", body=LEAKS)
     _notebook(notebooks / "02-clean.ipynb", "Clean", body=CLEAN)
-    config = ReportConfig(data=study_folder, out=tmp_path / "warm", jobs=1, notebooks=notebooks)
+    config = ReportConfig(
+        data=study_folder, out=tmp_path / "warm", jobs=1, notebooks=notebooks,
+        processed_dir=tmp_path / "processed",
+    )  # fmt: skip
     manifest = build_report(config, progress=False)
     assert len(_pids(config.out)) == 1  # one kernel ran both notebooks
 
@@ -205,8 +214,9 @@ def test_warm_kernel_starts_every_notebook_clean(tmp_path, study_folder, monkeyp
 
     # a fresh kernel for every notebook, on request
     fresh = ReportConfig(
-        data=study_folder, out=tmp_path / "fresh", jobs=1, notebooks=notebooks, warm_kernels=False
-    )
+        data=study_folder, out=tmp_path / "fresh", jobs=1, notebooks=notebooks, warm_kernels=False,
+        processed_dir=tmp_path / "processed",
+    )  # fmt: skip
     build_report(fresh, progress=False)
     assert len(_pids(fresh.out)) == 2
 
@@ -216,7 +226,10 @@ def test_a_failure_interrupts_the_other_notebooks(tmp_path, study_folder):
     notebooks.mkdir()
     _notebook(notebooks / "01-slow.ipynb", "Slow", body="import time\ntime.sleep(600)")
     _notebook(notebooks / "02-broken.ipynb", "Broken", body="import time\ntime.sleep(3)\n1 / 0")
-    config = ReportConfig(data=study_folder, out=tmp_path / "reports", jobs=2, notebooks=notebooks)
+    config = ReportConfig(
+        data=study_folder, out=tmp_path / "reports", jobs=2, notebooks=notebooks,
+        processed_dir=tmp_path / "processed",
+    )  # fmt: skip
     started = time.perf_counter()
     with pytest.raises(ReportBuildError) as failed:
         build_report(config, progress=False)
@@ -225,7 +238,7 @@ def test_a_failure_interrupts_the_other_notebooks(tmp_path, study_folder):
     assert failed.value.kept == [failed_dir(config.out) / "02-broken.ipynb"]
     assert not config.out.exists()
     assert sorted(path.name for path in tmp_path.iterdir()) == [
-        "notebooks", "reports.failed", "study"
+        "notebooks", "processed", "reports.failed", "study"
     ]  # fmt: skip
 
 
@@ -310,3 +323,89 @@ def test_report_opens_in_chromium(project, tmp_path):
     problems = check_report(project.out, tmp_path / "screenshots2", tmp_path)["problems"]
     assert any("broken image missing.png" in problem for problem in problems)
     assert any("gone.html" in problem and "404" in problem for problem in problems)
+
+
+# ----------------------------------------------------------------- nothing lost, nothing leaked
+
+
+def test_the_swap_leaves_no_moment_without_a_report(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("first")
+    missing, stop = [], threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            if not (out / "index.html").is_file():
+                missing.append(time.perf_counter())
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for number in range(60):
+            staging = tmp_path / f".reports.staging-{os.getpid()}-{number:08x}"
+            staging.mkdir()
+            (staging / "index.html").write_text(f"build {number}")
+            report._swap(staging, out)
+    finally:
+        stop.set()
+        watcher.join()
+    assert missing == []
+    assert (out / "index.html").read_text() == "build 59"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["reports"]
+
+
+NOTES = """
+import json
+from pathlib import Path
+from acne_outcomes import load_study
+study = load_study(data_path)
+Path(original, "visits.csv").write_text("changed during the build\\n")
+folder = Path(output_dir) / "not-estimable"
+folder.mkdir(exist_ok=True)
+(folder / f"{notebook_name}.json").write_text(json.dumps(
+    [{"section": "Rate ratio", "reason": "only 2 subjects in arm vehicle at month 3"}]))
+print(f"{study.n_subjects} subjects from {data_path} into {output_dir}")
+"""
+
+
+def test_public_build_manifest_and_pages(tmp_path, study_folder):
+    """Stale staging folders of dead builds go; the pages analyse the bytes validated even if
+    the input changes during the build; in public mode neither the manifest nor a page shows
+    an absolute path or a small count."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _notebook(notebooks / "01-notes.ipynb", "Notes", body=NOTES)
+    stale = tmp_path / ".reports.staging-999999999-0badc0de"
+    (stale / "figures").mkdir(parents=True)
+    live = tmp_path / f".reports.staging-{os.getpid()}-0badc0de"
+    live.mkdir()
+    validated = tree_digest(study_folder)["visits.csv"]
+    config = ReportConfig(
+        data=study_folder, out=tmp_path / "reports", jobs=1, notebooks=notebooks, public=True,
+        processed_dir=tmp_path / "processed", parameters={"original": str(study_folder)},
+    )  # fmt: skip
+    manifest = build_report(config, progress=False)
+    assert not stale.exists() and live.exists()
+    live.rmdir()
+    assert manifest["inputs"]["checksums"]["visits.csv"] == validated
+    assert tree_digest(study_folder)["visits.csv"] != validated  # the notebook changed it
+    page = (config.out / "01-notes.html").read_text()
+    assert "3 subjects from " in page
+    written = (config.out / "manifest.json").read_text()
+    for text in (written, page, (config.out / "index.html").read_text()):
+        assert str(tmp_path) not in text and tempfile.gettempdir() + "/" not in text
+    assert manifest["inputs"]["data"] == "study" and manifest["inputs"]["package"].startswith(
+        "study-"
+    )
+    reason = manifest["notebooks"]["01-notes"]["not_estimable"][0]["reason"]
+    assert reason == "only fewer than 5 subjects in arm vehicle at month 3"
+    assert "only 2 subjects" not in (config.out / "index.html").read_text()
+    executed = nbformat.read(config.out / "notebooks" / "01-notes.ipynb", as_version=4)
+    injected = next(
+        cell.source
+        for cell in executed.cells
+        if "injected-parameters" in cell.metadata.get("tags", [])
+    )
+    assert 'data_path = "study-' in injected and 'output_dir = "reports"' in injected
+    assert 'original = "study"' in injected

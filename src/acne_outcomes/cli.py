@@ -1,19 +1,30 @@
 """The ``acne-outcomes`` command.
 
 Sub-commands: ``validate`` (exit 0 valid, 1 invalid, 2 unreadable), ``dictionary`` (render the
-data dictionary), ``simulate`` (write a synthetic study). Errors are one clear line plus
-details; a traceback only with ``--debug``.
+data dictionary), ``simulate`` (write a synthetic study), ``report``, ``diagnose`` and
+``teach``. Errors are one clear line plus details, exit 1 or 2; a traceback only with
+``--debug``, whatever the input.
+
+Outputs never overwrite inputs: ``validate --problems FILE`` refuses a file inside the study,
+the input itself, its mapping, anything under ``data/raw``, and an existing file that is not a
+problems file this command wrote; the file is written whole or not at all, and a cell that a
+spreadsheet would run as a formula (``=``, ``+``, ``@``, ``-`` before text) is written as text.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import traceback
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+#: The header of a problems file (``validate --problems``): only such a file is replaced.
+PROBLEMS_HEADER = "table,row,column,value,rule,message"
+_FORMULA = re.compile(r"^[=+@\t\r]|^-(?!\d+(?:\.\d+)?$)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -216,6 +227,8 @@ def _run_report(args) -> int:
 
     if args.mapping is not None and args.data is None:
         raise ValueError("--mapping needs --data (the file or ADaM folder it maps)")
+    if args.jobs is not None and not 1 <= args.jobs <= 64:
+        raise ValueError(f"--jobs is a number of notebooks run at once, 1 to 64; got {args.jobs}")
 
     def absolute(path: Path | None) -> Path | None:
         return None if path is None else path.resolve()
@@ -235,6 +248,10 @@ def _run_validate(args) -> int:
     from acne_outcomes.importers import describe_import
     from acne_outcomes.validate import StudyValidationError, format_problems
 
+    if not 0 <= args.max_rows <= 10_000:
+        raise ValueError(f"--max-rows is 0 to 10000; got {args.max_rows}")
+    if args.problems is not None:
+        check_problems_path(args.problems, args.path, args.mapping)
     try:
         study = load_study(args.path, mapping=args.mapping)
     except StudyValidationError as error:
@@ -242,7 +259,7 @@ def _run_validate(args) -> int:
         print(f"INVALID: {args.path} — {len(problems)} problem{'s' * (len(problems) != 1)}")
         print(format_problems(problems, max_rows=args.max_rows))
         if args.problems:
-            problems.to_csv(args.problems, index=False)
+            write_problems(problems, args.problems)
             print(f"every problem written to {args.problems}")
         return EXIT_INVALID
     counts = ", ".join(f"{len(frame):,} {name}" for name, frame in study.tables.items())
@@ -250,6 +267,83 @@ def _run_validate(args) -> int:
     if study.metadata.get("import"):  # what an import converted, left out and assumed
         print("\n".join(describe_import(study.metadata["import"])))
     return EXIT_OK
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_problems_path(target: Path, data: Path, mapping: Path | None) -> None:
+    """Refuse a ``--problems`` file that would overwrite an input or land in ``data/raw``.
+
+    Raises
+    ------
+    ValueError
+        ``target`` is inside the study folder (or is the input file or the mapping), inside
+        ``data/raw``, or exists and is not a problems file (:data:`PROBLEMS_HEADER`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     study = Path(folder) / "study"
+    ...     study.mkdir()
+    ...     try:
+    ...         check_problems_path(study / "visits.csv", study, None)
+    ...     except ValueError as error:
+    ...         print(str(error)[:58])
+    --problems visits.csv is inside the study folder: the inpu
+    """
+    from acne_outcomes import paths
+
+    resolved = Path(os.path.abspath(target)).resolve()
+    data = Path(data).resolve()
+    name = Path(target).name
+    if data.is_dir() and _inside(resolved, data):
+        raise ValueError(
+            f"--problems {name} is inside the study folder: the input is only read; write the "
+            "problems elsewhere"
+        )
+    if resolved == data or (mapping is not None and resolved == Path(mapping).resolve()):
+        raise ValueError(f"--problems {name} is an input of this command: choose another file")
+    if _inside(resolved, paths.RAW_DIR.resolve()):
+        raise ValueError(f"--problems {name} is inside {paths.RAW_DIR}: raw data is read-only")
+    if os.path.lexists(resolved):
+        if not resolved.is_file():
+            raise ValueError(f"--problems {name} exists and is not a file")
+        with open(resolved, "rb") as handle:
+            first = handle.readline(200).decode("utf-8", "replace").strip()
+        if first != PROBLEMS_HEADER:
+            raise ValueError(
+                f"--problems {name} exists and is not a problems file written by acne-outcomes: "
+                "refusing to overwrite it; choose another file"
+            )
+
+
+def _safe_cell(value):
+    """A cell as text a spreadsheet shows as text, never runs as a formula.
+
+    >>> _safe_cell("=HYPERLINK(1)"), _safe_cell("-3"), _safe_cell("-x"), _safe_cell(4)
+    ("'=HYPERLINK(1)", '-3', "'-x", 4)
+    """
+    if isinstance(value, str) and _FORMULA.search(value):
+        return "'" + value
+    return value
+
+
+def write_problems(problems, target: Path) -> None:
+    """Write the problems to a CSV file, whole or not at all, formulas defused."""
+    target = Path(target)
+    safe = problems.copy()
+    for name in ("table", "column", "value", "message"):
+        safe[name] = safe[name].astype(object).map(_safe_cell)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        safe.to_csv(staging, index=False, lineterminator="\n")
+        os.replace(staging, target)
+    finally:
+        if staging.exists():
+            staging.unlink()
 
 
 def _run_dictionary(args) -> int:
@@ -329,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         "diagnose": _run_diagnose,
         "teach": _run_teach,
     }
+    bad_input = EXIT_UNREADABLE if args.command == "validate" else EXIT_INVALID
     try:
         return runners[args.command](args)
     except ReportBuildError as error:
@@ -339,12 +434,33 @@ def main(argv: list[str] | None = None) -> int:
             args, f"{error.source} is not valid:\n{format_problems(error.problems)}", "bad data"
         )
         return EXIT_INVALID
-    except (StudyReadError, OSError) as error:
+    except StudyReadError as error:
         _report(args, error, "cannot read the input")
+        return EXIT_UNREADABLE
+    except FileExistsError as error:
+        _report(args, error, "refusing to overwrite")
+        return EXIT_UNREADABLE
+    except OSError as error:
+        _report(args, _os_message(error), "cannot read or write a file")
         return EXIT_UNREADABLE
     except (ValueError, KeyError, TypeError) as error:
         _report(args, error, "bad input")
-        return EXIT_UNREADABLE if args.command == "validate" else EXIT_INVALID
+        return bad_input
+    except RecursionError:
+        _report(args, "the input is nested too deeply to be read", "bad input")
+        return bad_input
+    except MemoryError:
+        _report(args, "the input is too large for this machine's memory", "bad input")
+        return bad_input
+    except KeyboardInterrupt:
+        _report(args, "interrupted", "stopped")
+        return 130
+
+
+def _os_message(error: OSError) -> str:
+    """An operating-system error in words: what failed, on which file."""
+    where = f": {error.filename}" if error.filename else ""
+    return f"{error.strerror or error}{where}"
 
 
 def _report(args, error: object, what: str) -> None:

@@ -11,7 +11,11 @@ A data package folder holds ``datapackage.json`` (the standard's descriptor, wri
 ``labs``; ``.csv`` or ``.parquet``), plus ``truth.json`` for synthetic studies. A folder
 without ``datapackage.json`` is read by file name.
 
-Input files are only ever opened for reading. Problems in the content raise
+Input files are only ever opened for reading, once each (the checksums recorded are those of
+the bytes validated), and a study is confined to its folder (:mod:`acne_outcomes.readers`).
+:func:`save_study` marks every package it writes (:data:`PACKAGE_MARKER`) and replaces only
+such a folder: never a file, never a folder the project did not write, never ``data/raw``.
+Problems in the content raise
 :class:`~acne_outcomes.validate.StudyValidationError` listing every problem; inputs that
 cannot be read at all raise :class:`StudyReadError` (defined in
 :mod:`acne_outcomes.readers`, and importable from here).
@@ -21,8 +25,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,6 +50,12 @@ from acne_outcomes.validate import (
 __all__ = ["FORMATS", "StudyReadError", "build_study", "load_study", "save_study"]
 
 FORMATS = ("csv", "parquet")
+#: The file that marks a folder as a data package written by this project.
+PACKAGE_MARKER = ".acne-outcomes-package.json"
+#: The files a package written by this project may hold (besides the marker).
+_PACKAGE_FILES = re.compile(
+    r"(datapackage\.json|truth\.json|(subjects|visits|adverse_events|labs)\.(csv|parquet))"
+)
 
 
 # --------------------------------------------------------------------------- loading
@@ -75,8 +86,10 @@ def load_study(path, mapping=None) -> Study:
         The input cannot be read at all.
     """
     path = Path(path)
-    if not path.exists():
+    if not os.path.lexists(path):
         raise StudyReadError(f"{path} does not exist")
+    if not path.exists():
+        raise StudyReadError(f"{path} is a symbolic link to nothing")
     if mapping is not None or path.is_file():
         return build_study(import_tables(path, mapping))
     return build_study(read_package(path))
@@ -98,7 +111,7 @@ def build_study(raw: RawStudy) -> Study:
         The conformed tables, the design (declared, completed from the data where it is
         silent: :func:`acne_outcomes.design.resolve_design`), ``raw.truth``, and
         ``raw.metadata`` with the provenance ``source``, ``rows_loaded`` and ``checksums``
-        (SHA-256 of each file read).
+        (SHA-256 of the bytes read from each file, as the reader recorded them).
 
     Raises
     ------
@@ -116,6 +129,11 @@ def build_study(raw: RawStudy) -> Study:
     visits = raw.tables.get("visits", pd.DataFrame())
     unit = (declared.visit_unit if declared else None) or visit_unit_of(visits) or "months"
     problems, parsed = validate_tables(raw.tables, raw.rows, visit_unit=unit, return_parsed=True)
+    unreadable = set(raw.problems["table"].dropna()) - set(raw.tables)
+    if unreadable:  # a file that could not be read is not also a missing table
+        problems = problems[
+            ~((problems["rule"] == "missing-table") & problems["table"].isin(unreadable))
+        ]
     problems = concat_problems([raw.problems, *scans, design_problems, problems])
     if len(problems):
         raise StudyValidationError(problems, source=raw.source)
@@ -129,7 +147,10 @@ def build_study(raw: RawStudy) -> Study:
     loaded.update(
         source=raw.source,
         rows_loaded={name: int(len(frame)) for name, frame in raw.tables.items()},
-        checksums={str(Path(file).name): file_sha256(file) for file in raw.files},
+        checksums={
+            Path(file).name: raw.checksums.get(Path(file).name) or file_sha256(file)
+            for file in raw.files
+        },
     )
     conformed = {
         name: conform(name, parsed.get(name, pd.DataFrame()), design) for name in standard.TABLES
@@ -154,9 +175,10 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
     """Write ``study`` as a data package folder that :func:`load_study` reads back identical.
 
     The folder holds ``datapackage.json`` (the standard's descriptor, with the study's
-    metadata under ``acne_outcomes``), one file per table and, for synthetic studies,
-    ``truth.json``. Writing goes to a temporary folder that replaces ``path`` only when
-    complete, so a failure leaves any previous package intact.
+    metadata under ``acne_outcomes``), one file per table, for synthetic studies
+    ``truth.json``, and the marker :data:`PACKAGE_MARKER`. Writing goes to a staging folder
+    beside ``path`` that replaces it only when complete, so a failure leaves any previous
+    package intact; staging folders left by a killed process are removed on the next write.
 
     Parameters
     ----------
@@ -167,7 +189,8 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
     format : {"csv", "parquet"}
         The format of the table files.
     overwrite : bool
-        Replace an existing ``path``.
+        Replace an existing ``path``: only a package this project wrote (it has the marker,
+        or holds nothing but a package's own files), or an empty folder.
 
     Returns
     -------
@@ -177,9 +200,11 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
     Raises
     ------
     ValueError
-        An unknown format, or a path inside ``data/raw`` (raw data is read-only).
+        An unknown format, or a path inside ``data/raw`` or holding it (raw data is
+        read-only).
     FileExistsError
-        ``path`` exists and ``overwrite`` is false.
+        ``path`` exists and ``overwrite`` is false, or it is not a package this project wrote
+        (a file, a symbolic link, a folder of other files).
 
     Examples
     --------
@@ -201,28 +226,142 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; allowed: {list(FORMATS)}")
-    target = Path(path).resolve()
-    if target == paths.RAW_DIR or paths.RAW_DIR in target.parents:
+    given = Path(path)
+    if os.path.islink(given):
+        raise FileExistsError(f"{given} is a symbolic link: give the package folder itself")
+    target = given.resolve()
+    raw = paths.RAW_DIR.resolve()
+    if target == raw or raw in target.parents or target in raw.parents:
         raise ValueError(f"refusing to write into {paths.RAW_DIR}: raw data is read-only")
-    if target.exists() and not overwrite:
-        raise FileExistsError(
-            f"{target} exists; pass overwrite=True (or --overwrite) to replace it"
-        )
+    if os.path.lexists(target):
+        if not overwrite:
+            raise FileExistsError(
+                f"{target} exists; pass overwrite=True (or --overwrite) to replace it"
+            )
+        why = _not_replaceable(target)
+        if why:
+            raise FileExistsError(f"refusing to replace {target}: {why}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    remove_stale(target.parent, target.name)
+    staging = work_folder(target.parent, target.name, "staging")
     try:
         _write_package(study, staging, format)
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
-            os.replace(target, retired / "package")
+        if os.path.lexists(target):
+            retired = work_folder(target.parent, target.name, "retired", create=False)
+            os.replace(target, retired)
             os.replace(staging, target)
-            shutil.rmtree(retired)
+            shutil.rmtree(retired, ignore_errors=True)
         else:
             os.replace(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
     return target
+
+
+def _not_replaceable(target: Path) -> str | None:
+    """Why ``target`` may not be replaced by a package (``None``: it may)."""
+    if not target.is_dir():
+        return "it is a file, not a data package folder written by acne-outcomes"
+    names = {entry.name for entry in target.iterdir()}
+    if not names or PACKAGE_MARKER in names:
+        return None
+    descriptor = target / "datapackage.json"
+    written = False
+    if "datapackage.json" in names and all(_PACKAGE_FILES.fullmatch(name) for name in names):
+        try:
+            written = "acne_outcomes" in json.loads(descriptor.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError):
+            written = False
+    if written:
+        return None
+    return (
+        "it is not a data package written by acne-outcomes (it holds other files); choose "
+        "another folder, or remove it yourself"
+    )
+
+
+# --------------------------------------------------------------------------- work folders
+
+
+def work_folder(parent: Path, name: str, kind: str, *, create: bool = True) -> Path:
+    """A hidden folder beside ``parent / name`` for work in progress, named with this process.
+
+    ``.NAME.KIND-PID-RANDOM``: :func:`remove_stale` removes those of processes that died.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     work_folder(Path(folder), "reports", "staging").name.startswith(".reports.staging-")
+    True
+    """
+    folder = Path(parent) / f".{name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+    if create:
+        folder.mkdir(parents=True)
+    return folder
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs (a process of another user counts as running).
+
+    Examples
+    --------
+    >>> process_alive(os.getpid())
+    True
+    """
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def remove_stale(parent: Path, name: str) -> list[Path]:
+    """Remove the work folders beside ``parent / name`` left by processes that died.
+
+    Parameters
+    ----------
+    parent : pathlib.Path
+        The folder holding ``name``.
+    name : str
+        The folder whose work folders (:func:`work_folder`, and the report build's
+        ``.NAME.staging-PID`` and ``.NAME.old-PID``) are looked for.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     dead = Path(folder) / ".reports.staging-999999999-0a1b2c3d"
+    ...     dead.mkdir()
+    ...     [path.name for path in remove_stale(Path(folder), "reports")]
+    ['.reports.staging-999999999-0a1b2c3d']
+    """
+    pattern = re.compile(rf"\.{re.escape(name)}\.[a-z]+-(\d+)(?:-[0-9a-f]+)?")
+    removed = []
+    try:
+        entries = list(Path(parent).iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or process_alive(int(match.group(1))) or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
 
 
 def _write_package(study: Study, folder: Path, format: str) -> None:
@@ -244,6 +383,7 @@ def _write_package(study: Study, folder: Path, format: str) -> None:
         descriptor["acne_outcomes"]["truth"] = TRUTH_FILE
         _write_json(study.truth, folder / TRUTH_FILE)
     _write_json(descriptor, folder / "datapackage.json")
+    _write_json({"written_by": "acne-outcomes", "format": format}, folder / PACKAGE_MARKER)
 
 
 def _write_table(frame: pd.DataFrame, file: Path, format: str) -> None:

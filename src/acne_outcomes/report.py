@@ -14,16 +14,33 @@ timings, and what each notebook found not estimable).
 * **Incremental**: each notebook has a key, the hash of its own bytes, its parameters, the input
   data's checksums (and mapping) and the package's source. A notebook whose key matches the
   manifest and whose outputs exist is not executed again; with nothing changed, nothing runs.
-* **Atomic**: the build happens in a staging folder beside ``out``, which replaces ``out`` only
-  when every notebook succeeded. A failing cell leaves the previous report as it was, keeps the
-  executed notebook with its traceback in ``<out>.failed/`` beside ``out`` (replaced on the next
-  failure, removed by the next successful build) and raises :class:`ReportBuildError` naming the
-  notebook, the cell, the error and the kept notebook.
-* **Any importable input**: a data package folder is read where it is; a long CSV/Excel/SAS file
-  or an ADaM folder (with a mapping) is validated, then written as a data package into
-  ``data/processed/<name>-<hash>/`` (the hash covers the input's checksums and the mapping), and
-  the notebooks read that package. The input itself is only ever read. Relative paths in a
+* **Atomic**: the build happens in a staging folder beside ``out`` (``.<out>.staging-PID-*``),
+  which replaces ``out`` only when every notebook succeeded. The swap leaves no moment without a
+  complete report: on Linux the staging folder and ``out`` are exchanged in one step
+  (``renameat2`` with ``RENAME_EXCHANGE``), so ``out`` stays a real folder that is the old report
+  until it is the new one; where the file system cannot exchange, two renames follow each other
+  (a window of microseconds). A build starts by removing the staging and retired folders of
+  builds whose process died (``kill -9``), found by the process id in their names. A failing
+  cell leaves the previous report as it was, keeps the executed notebook with its traceback in
+  ``<out>.failed/`` beside ``out`` (replaced on the next failure, removed by the next successful
+  build) and raises :class:`ReportBuildError` naming the notebook, the cell, the error and the
+  kept notebook.
+* **Nothing lost**: ``out`` may not be, hold or lie inside the input, its mapping, the
+  notebooks, the folders of processed and synthetic data, or ``data/raw``, and an existing
+  ``out`` must be a report this build wrote (it has ``manifest.json``) or an empty folder
+  (:func:`check_out`).
+* **Any importable input, analysed as validated**: the input (a data package folder, or a long
+  CSV/Excel/SAS file or an ADaM folder with a mapping) is read once and validated, and the study
+  validated is written as a data package into ``data/processed/<name>-<hash>/`` (the hash covers
+  the input's checksums and the mapping): the notebooks read that package, never the input, so
+  the checksums in the manifest describe the bytes the pages analysed even if the input changes
+  during the build. The input itself is only ever read. Relative paths in a
   :class:`ReportConfig` are taken from the current directory, whatever the notebooks' folder.
+* **Public mode** (``public=True``): the small-cell policy of :mod:`acne_outcomes.privacy`
+  applies to the manifest and the index (a small count quoted in a not-estimable reason or an
+  inferred design becomes "fewer than k"), and neither the manifest nor a page shows an
+  absolute path: paths inside the project are shown relative to it, others by their name, in
+  the injected parameters and every text output of a page.
 * **The design**: the manifest records the study's design (``inputs["design"]``); when parts of
   it were inferred from the data rather than declared, the index lists what was inferred.
 * **Not estimable**: a notebook records each analysis the data cannot support in
@@ -55,7 +72,8 @@ from pathlib import Path
 
 from acne_outcomes import paths
 from acne_outcomes.importers import read_mapping
-from acne_outcomes.io import load_study, save_study
+from acne_outcomes.io import load_study, remove_stale, save_study, work_folder
+from acne_outcomes.privacy import small_cell_policy
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.standard.render import write_dictionary
 
@@ -234,6 +252,11 @@ class ReportConfig:
     warm_kernels : bool
         Keep one kernel per worker for the whole build (True), or start a fresh kernel for
         every notebook (False: slower, for comparison).
+    links : tuple of (str, str)
+        Links the index offers to related sites, as (text, href); by default the
+        evidence-appraisal lab, built into ``teaching/`` beside the pages. A relative link whose
+        target does not exist when the index is written is shown as text saying it is not
+        built yet, never as a broken link.
     """
 
     data: Path | None = None
@@ -253,6 +276,10 @@ class ReportConfig:
     mapping: Path | dict | None = None
     processed_dir: Path = field(default_factory=lambda: paths.PROCESSED_DIR)
     warm_kernels: bool = True
+    links: tuple[tuple[str, str], ...] = (
+        ("Evidence-appraisal lab (student edition)", "teaching/index.html"),
+        ("instructor edition", "teaching-instructor/index.html"),
+    )
 
     def __post_init__(self):
         if self.data is not None:
@@ -275,11 +302,12 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
     """Return the data package the notebooks read, and its description for the manifest.
 
     Real data is validated first (a ``StudyValidationError`` stops the build before anything
-    runs). A data package folder is read where it is. Any other input (a long CSV/Excel/SAS
-    file, or anything given with a mapping) is written, validated, as a data package into
-    ``config.processed_dir`` under a folder named from the input's name and a hash of its
-    checksums and the mapping; the input is only read. For a scenario, the synthetic study is
-    generated once into ``config.synthetic_dir``.
+    runs). The study validated (a data package folder, a long CSV/Excel/SAS file, or anything
+    given with a mapping) is written as a data package into ``config.processed_dir`` under a
+    folder named from the input's name and a hash of its checksums and the mapping, and the
+    notebooks read that copy: what they analyse is what was validated and checksummed, even if
+    the input changes during the build. The input is only read. For a scenario, the synthetic
+    study is generated once into ``config.synthetic_dir``.
 
     Returns
     -------
@@ -293,20 +321,20 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
         data = Path(config.data)
         study = load_study(data, mapping=config.mapping)
         inputs = {"data": str(data), "checksums": study.metadata["checksums"]}
-        if config.mapping is None and not data.is_file():
-            return data, {**inputs, "design": study.design.to_dict()}
         mapping = read_mapping(config.mapping)
         mapping_sha256 = hashlib.sha256(_canonical(mapping)).hexdigest()
         digest = hashlib.sha256(_canonical([inputs["checksums"], mapping_sha256])).hexdigest()
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", data.stem if data.is_file() else data.name)
+        name = name.strip(".-") or "study"
         package = save_study(study, config.processed_dir / f"{name}-{digest[:12]}", overwrite=True)
         given = config.mapping
+        described = {**inputs, "package": str(package), "design": study.design.to_dict()}
+        if config.mapping is None and not data.is_file():
+            return package, described
         return package, {
-            **inputs,
+            **described,
             "mapping": given if given is None or isinstance(given, dict) else str(given),
             "mapping_sha256": mapping_sha256,
-            "package": str(package),
-            "design": study.design.to_dict(),
         }
     size = "default" if config.n_subjects is None else str(config.n_subjects)
     folder = Path(config.synthetic_dir) / f"{config.scenario}-n{size}-seed{config.seed}"
@@ -351,6 +379,66 @@ def failed_dir(out: Path) -> Path:
     return out.parent / f"{out.name}{FAILED_SUFFIX}"
 
 
+def _overlap(first: Path, second: Path) -> bool:
+    """Whether one path is, holds or lies inside the other."""
+    return first == second or first in second.parents or second in first.parents
+
+
+def check_out(config: ReportConfig) -> None:
+    """Refuse a report folder whose replacement would lose anything.
+
+    The report folder is replaced whole, so it may not be, hold or lie inside the input, its
+    mapping, the notebooks, the processed or synthetic data folders, ``data/raw``, the project
+    itself or the home folder; and an existing one must be a report (it has ``manifest.json``),
+    a folder holding only ``README.md``, or empty.
+
+    Raises
+    ------
+    ValueError
+        Naming the clash.
+
+    Examples
+    --------
+    >>> config = ReportConfig(out=paths.RAW_DIR / "reports")
+    >>> try:
+    ...     check_out(config)
+    ... except ValueError as error:
+    ...     print(str(error)[:73])
+    refusing to build the report in .../raw/reports: it overlaps the raw data
+    """
+    out = Path(config.out).resolve()
+    shown = f".../{out.parent.name}/{out.name}"
+    guarded = {
+        "the raw data (data/raw, read-only)": paths.RAW_DIR,
+        "the study's data": config.data,
+        "the mapping": None if isinstance(config.mapping, dict) else config.mapping,
+        "the notebooks": config.notebooks,
+        "the processed data": config.processed_dir,
+        "the synthetic data": config.synthetic_dir,
+    }
+    for what, path in guarded.items():
+        if path is not None and _overlap(out, Path(path).resolve()):
+            raise ValueError(
+                f"refusing to build the report in {shown}: it overlaps {what}, which the build "
+                "would replace; choose another --out"
+            )
+    for what, path in (("the project", paths.PROJECT_ROOT), ("the home folder", Path.home())):
+        if out == path.resolve() or out in path.resolve().parents:
+            raise ValueError(f"refusing to build the report in {shown}: it is {what} or holds it")
+    if os.path.islink(config.out):
+        raise ValueError(f"refusing to build the report in {shown}: it is a symbolic link")
+    if not os.path.lexists(out):
+        return
+    if not out.is_dir():
+        raise ValueError(f"refusing to build the report in {shown}: it is a file")
+    names = {entry.name for entry in out.iterdir()}
+    if names and MANIFEST not in names and names != {"README.md"}:
+        raise ValueError(
+            f"refusing to build the report in {shown}: it is a folder of other files, not a "
+            "report (it has no manifest.json); choose another --out or empty it yourself"
+        )
+
+
 def build_report(config: ReportConfig, *, progress: bool = True) -> dict:
     """Build (or bring up to date) the report; return the manifest.
 
@@ -375,6 +463,10 @@ def build_report(config: ReportConfig, *, progress: bool = True) -> dict:
     started = time.perf_counter()
     config = replace(config)  # paths made absolute again, should a field have been reassigned
     out = config.out
+    check_out(config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(out.parent, out.name)
+    remove_stale(out.parent, failed_dir(out).name)
     notebooks = discover_notebooks(config.notebooks)
     code = source_hash()
     previous = _read_manifest(out)
@@ -427,11 +519,9 @@ def _read_manifest(out: Path) -> dict:
 
 
 def _stage(out: Path) -> Path:
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
+    staging = work_folder(out.parent, out.name, "staging", create=False)
     if out.exists():
-        shutil.copytree(out, staging)
+        shutil.copytree(out, staging, symlinks=True)
     else:
         staging.mkdir(parents=True)
     return staging
@@ -683,6 +773,7 @@ def _run_notebook(kernel: _Kernel, notebook: Path, item: dict, staging: Path, co
     node = parameterize_notebook(
         load_notebook_node(str(notebook)), parameters, kernel_name=config.kernel
     )
+    replacements = _page_paths(staging, item["parameters"].get("data_path"), config)
     try:
         kernel.execute(node, notebook.parent)
     except CellExecutionError as error:
@@ -706,6 +797,7 @@ def _run_notebook(kernel: _Kernel, notebook: Path, item: dict, staging: Path, co
             for cell in node.cells
             if not set(config.remove_tags) & set(cell.metadata.get("tags", []))
         ]
+    _scrub_paths(node, replacements)
     executed = staging / "notebooks" / notebook.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(node, executed)
@@ -713,14 +805,73 @@ def _run_notebook(kernel: _Kernel, notebook: Path, item: dict, staging: Path, co
     return time.perf_counter() - started
 
 
+def shown_path(path, *, root: Path | None = None) -> str:
+    """A path as public outputs show it: relative to the project, else its name only.
+
+    Examples
+    --------
+    >>> shown_path(paths.PROCESSED_DIR / "trial-0a1b2c3d4e5f")
+    'data/processed/trial-0a1b2c3d4e5f'
+    >>> shown_path("/data/someone/secret-trial/export.csv")
+    'export.csv'
+    """
+    root = Path(root or paths.PROJECT_ROOT).resolve()
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.name
+
+
+def _page_paths(staging: Path, data_path, config: ReportConfig) -> list[tuple[str, str]]:
+    """The paths a page may show, longest first, and what it shows instead.
+
+    The staging folder always becomes the report folder (a page never shows a folder that no
+    longer exists); in public mode every absolute path the build knows becomes
+    :func:`shown_path`, and the project and home folders ``.`` and ``~``.
+    """
+    pairs = {str(staging): str(config.out)}
+    if config.public:
+        pairs[str(staging)] = shown_path(config.out)
+        known = [data_path, config.data, config.out, config.notebooks, config.processed_dir,
+                 config.synthetic_dir]  # fmt: skip
+        if config.mapping is not None and not isinstance(config.mapping, dict):
+            known.append(config.mapping)
+        for path in known:
+            if path is not None:
+                pairs[str(path)] = shown_path(path)
+                pairs[str(Path(path).resolve())] = shown_path(path)
+        pairs[str(paths.PROJECT_ROOT.resolve())] = "."
+        pairs[str(Path.home())] = "~"
+    return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
+
+
+def _scrub_paths(node, replacements: list[tuple[str, str]]) -> None:
+    """Replace the paths of ``replacements`` in every cell's source and text outputs."""
+
+    def scrub(text):
+        return _replace_paths(text, replacements)
+
+    for cell in node.cells:
+        cell.source = scrub(cell.source)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = scrub(output["text"])
+            if "traceback" in output:
+                output["traceback"] = scrub(output["traceback"])
+            if "evalue" in output:
+                output["evalue"] = scrub(output["evalue"])
+            for kind, value in output.get("data", {}).items():
+                if kind.startswith("text/") or kind in ("application/json", "image/svg+xml"):
+                    output["data"][kind] = scrub(value)
+
+
 def _raise_failed(failures: list[_Failure], out: Path) -> None:
     """Keep the failed notebooks in ``<out>.failed/`` (replacing any earlier ones) and raise."""
     import nbformat
 
     target = failed_dir(out)
-    fresh = target.parent / f".{target.name}-{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
+    fresh = work_folder(target.parent, target.name, "staging")
     failures = sorted(failures, key=lambda failure: failure.source.name)
     for failure in failures:
         nbformat.write(failure.executed, fresh / failure.source.name)
@@ -773,6 +924,10 @@ def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
             ),
         }
     shutil.rmtree(staging / NOT_ESTIMABLE, ignore_errors=True)
+    settings = {key: str(value) for key, value in asdict(config).items()}
+    if config.public:
+        known = _page_paths(staging, plan[notebooks[0]]["parameters"].get("data_path"), config)
+        inputs, entries, settings = _public_manifest(inputs, entries, config, known)
     manifest = {
         "inputs": inputs,
         "public": config.public,
@@ -783,7 +938,7 @@ def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
         "packages": _versions(),
         "build_seconds": round(time.perf_counter() - run["started"], 2),
         "kernels": {"warm": config.warm_kernels, "start_seconds": run["kernel_starts"]},
-        "config": {key: str(value) for key, value in asdict(config).items()},
+        "config": settings,
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     _write_index(staging, entries, inputs, config)
@@ -791,6 +946,53 @@ def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
     if readme.exists() and not (staging / "README.md").exists():
         shutil.copy2(readme, staging / "README.md")
     return manifest
+
+
+def _public_manifest(inputs: dict, entries: dict, config: ReportConfig, known):
+    """The manifest's inputs, notebook entries and configuration as public mode shows them.
+
+    No absolute path (:func:`shown_path`; ``known`` are the paths the build knows, with what
+    to show instead, replaced inside any text), and every small count quoted in words (a
+    not-estimable reason, an inferred design) said as "fewer than k"
+    (:meth:`acne_outcomes.privacy.SmallCellPolicy.redact_text`). Totals such as the rows
+    loaded per table stay.
+    """
+    policy = small_cell_policy()
+    inputs = dict(inputs)
+    for key in ("data", "package"):
+        if inputs.get(key):
+            inputs[key] = shown_path(inputs[key])
+    if isinstance(inputs.get("mapping"), str):
+        inputs["mapping"] = shown_path(inputs["mapping"])
+    if isinstance(inputs.get("design"), dict):
+        inputs["design"] = policy.redact(inputs["design"])
+    entries = {
+        stem: {**entry, "not_estimable": policy.redact(entry.get("not_estimable", []))}
+        for stem, entry in entries.items()
+    }
+    settings = {}
+    for key, value in asdict(config).items():
+        if isinstance(value, Path):
+            settings[key] = shown_path(value)
+        elif key == "mapping" and isinstance(value, dict):
+            settings[key] = "given in code"
+        else:
+            settings[key] = str(value)
+    return _replace_paths([inputs, entries, settings], known)
+
+
+def _replace_paths(value, replacements: list[tuple[str, str]]):
+    """Every string inside a JSON-like value with the paths of ``replacements`` replaced."""
+    if isinstance(value, str):
+        for old, new in replacements:
+            if old and old in value:
+                value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {key: _replace_paths(item, replacements) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_replace_paths(item, replacements) for item in value]
+    return value
 
 
 def _not_estimable(file: Path) -> list[dict[str, str]]:
@@ -846,6 +1048,18 @@ def _described(inputs: dict) -> str:
     return f"input <code>{name}</code>, imported with the mapping <code>{escape(given)}</code>"
 
 
+def _links_html(staging: Path, links) -> str:
+    """The index's links to related sites; a relative one whose target is missing as text."""
+    shown = []
+    for text, href in links:
+        relative = "://" not in href and not href.startswith("/")
+        if relative and not (staging / href.split("#")[0]).exists():
+            shown.append(f"{html.escape(text)} (not built yet)")
+        else:
+            shown.append(f'<a href="{html.escape(href)}">{html.escape(text)}</a>')
+    return "See also: " + " · ".join(shown) + "."
+
+
 def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfig) -> None:
     escape = html.escape
     description = (
@@ -865,6 +1079,8 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
         'See <a href="manifest.json">manifest.json</a> for input checksums, versions and timings, and the '
         '<a href="data-dictionary.html">data dictionary</a>.</p>',
     ]
+    if config.links:
+        parts.append(f'<p class="links">{_links_html(staging, config.links)}</p>')
     inferred = (inputs.get("design") or {}).get("inferred") or []
     if inferred:
         parts.append(
@@ -899,12 +1115,49 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
     (staging / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
 
 
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2``); False where that is not possible."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    result = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    return result == 0
+
+
 def _swap(staging: Path, out: Path) -> None:
+    """Put ``staging`` in the place of ``out``, leaving no moment without a complete ``out``.
+
+    ``out`` becomes the new report in one step (the two folders are exchanged), then the old
+    report, now at the staging path, is removed; if the process dies between the two, the next
+    build removes it (:func:`acne_outcomes.io.remove_stale`).
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     if not out.exists():
         os.replace(staging, out)
         return
-    retired = out.parent / f".{out.name}.old-{os.getpid()}"
+    if _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    retired = work_folder(out.parent, out.name, "retired", create=False)
     os.replace(out, retired)
     os.replace(staging, out)
     shutil.rmtree(retired, ignore_errors=True)

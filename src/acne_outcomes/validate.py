@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from acne_outcomes import standard
 from acne_outcomes.design import Design, visit_unit_of
+from acne_outcomes.privacy import redact_problems
 
 PROBLEM_COLUMNS = ("table", "row", "column", "value", "rule", "message")
 _PROBLEM_DTYPES = {
@@ -55,13 +56,18 @@ _PROBLEM_DTYPES = {
 class StudyValidationError(ValueError):
     """The input does not meet the data standard.
 
+    Every value, column name and message that an identifier rule would flag is masked
+    (:func:`acne_outcomes.privacy.redact_problems`), whichever rule found the problem, so
+    neither the message nor a problems file written from :attr:`problems` shows it in full.
+
     Attributes
     ----------
     problems : pandas.DataFrame
-        Every problem found (columns of :data:`PROBLEM_COLUMNS`).
+        Every problem found (columns of :data:`PROBLEM_COLUMNS`), identifying values masked.
     """
 
     def __init__(self, problems: pd.DataFrame, source: str = "the study"):
+        problems = redact_problems(problems)
         self.problems = problems
         self.source = source
         count = len(problems)

@@ -58,7 +58,7 @@ from acne_outcomes.importers.mapping import (
     short_list,
     visit_unit,
 )
-from acne_outcomes.readers import RawStudy, StudyReadError
+from acne_outcomes.readers import RawStudy, StudyReadError, confined_path
 from acne_outcomes.validate import concat_problems, empty_problems, make_problems
 
 ID = "USUBJID"
@@ -113,22 +113,29 @@ def date_variables(frame: pd.DataFrame) -> list[str]:
 
 
 def import_adam(folder: Path, mapping: dict) -> RawStudy:
-    """Import a folder of ADaM datasets (see the module docs)."""
-    paths = {
-        key: folder / mapping[key] for key in ("adsl", "bds", "adae", "adlb") if key in mapping
-    }
+    """Import a folder of ADaM datasets (see the module docs).
+
+    The datasets the mapping names must be files inside ``folder`` (no ``..``, no absolute
+    path, no symbolic link out of it), each read once.
+    """
     for key in ("adsl", "bds"):
-        if key not in paths or not paths[key].is_file():
+        if key not in mapping:
             raise StudyReadError(
-                f"ADaM import: {paths.get(key, folder / '?')} is missing (set 'adsl' and 'bds' "
-                "in the mapping to the datasets' file names)"
+                f"ADaM import: set '{key}' in the mapping to the dataset's file name "
+                "('adsl' and 'bds' are needed)"
             )
-    for key in ("adae", "adlb"):
-        if key in paths and not paths[key].is_file():
-            raise StudyReadError(f"ADaM import: {paths[key]} is missing (set '{key}')")
+    paths = {
+        key: confined_path(folder, mapping[key], what=f"the mapping's {key!r} names")
+        for key in ("adsl", "bds", "adae", "adlb")
+        if key in mapping
+    }
+    for key, path in paths.items():
+        if not path.exists():
+            raise StudyReadError(f"ADaM import: {mapping[key]} is missing (set '{key}')")
     if not mapping.get("params"):
         raise ValueError("ADaM import needs 'params': a map from PARAMCD to standard visit columns")
-    read = {key: read_sas(path) for key, path in paths.items()}
+    checksums: dict[str, str] = {}
+    read = {key: read_sas(path, checksums=checksums) for key, path in paths.items()}
     log = ImportLog("adam")
     unit = visit_unit(mapping)
     anchor = mapping.get("anchor")
@@ -207,7 +214,7 @@ def import_adam(folder: Path, mapping: dict) -> RawStudy:
         scan.append((paths[key].name, item.scan, read[key][1]))
     return RawStudy(
         tables, rows, concat_problems(problems), source=str(folder), files=list(paths.values()),
-        scan=scan, design=design, metadata={"import": log.as_dict()},
+        scan=scan, design=design, metadata={"import": log.as_dict()}, checksums=checksums,
     )  # fmt: skip
 
 

@@ -12,6 +12,8 @@ become the ``subjects`` table, the rest the ``visits`` table. Besides the common
 
 from __future__ import annotations
 
+import io
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,7 @@ from acne_outcomes.importers.mapping import (
     short_list,
     visit_unit,
 )
-from acne_outcomes.readers import RawStudy, StudyReadError, read_csv_text
+from acne_outcomes.readers import RawStudy, StudyReadError, read_csv_text, read_input
 from acne_outcomes.validate import (
     StudyValidationError,
     concat_problems,
@@ -43,26 +45,34 @@ SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "excel", ".xls
             ".xpt": "sas", ".sas7bdat": "sas"}  # fmt: skip
 
 
-def read_long(path: Path, mapping: dict):
-    """Read a long file as it is: ``(frame, rows, problems, labels)``.
+def read_long(path: Path, mapping: dict, checksums: dict | None = None):
+    """Read a long file as it is, once: ``(frame, rows, problems, labels)``.
 
     ``frame`` is ``None`` when a file-level problem (encoding, delimiter, ragged rows) made
-    the file unreadable; ``labels`` are SAS variable labels (empty otherwise).
+    the file unreadable; ``labels`` are SAS variable labels (empty otherwise). The SHA-256 of
+    the bytes read goes into ``checksums``.
     """
     route = SUFFIXES[path.suffix.lower()]
+    data = read_input(path, checksums)
     if route == "csv":
-        return _read_csv(path, mapping)
+        return _read_csv(path, data, mapping)
     if route == "excel":
-        return _read_excel(path, mapping)
-    frame, rows, labels = read_sas(path)
+        return _read_excel(path, data, mapping)
+    frame, rows, labels = read_sas(path, data)
     return frame, rows, empty_problems(), labels
 
 
-def _read_csv(path: Path, mapping):
+def _read_csv(path: Path, data: bytes, mapping):
     header_row = int(mapping.get("header_row", 1))
-    data = path.read_bytes()
     if header_row > 1:
-        data = b"\n".join(data.split(b"\n")[header_row - 1 :])
+        lines = data.replace(b"\r\n", b"\n").split(b"\n")
+        if header_row > len(lines) or not b"".join(lines[header_row - 1 :]).strip():
+            return None, np.array([], dtype=int), make_problems(
+                "visits", "file-empty",
+                f'"header_row" is {header_row}, but {path.name} has no header there '
+                f"(it has {len(lines)} lines)",
+            ), {}  # fmt: skip
+        data = b"\n".join(lines[header_row - 1 :])
     frame, rows, problems = read_csv_text(
         data, "visits", file_label=path.name,
         encoding=mapping.get("encoding", "utf-8"), delimiter=mapping.get("delimiter", ","),
@@ -72,12 +82,13 @@ def _read_csv(path: Path, mapping):
     return frame, rows, problems, {}
 
 
-def _read_excel(path: Path, mapping):
+def _read_excel(path: Path, data: bytes, mapping):
     header_row = int(mapping.get("header_row", 1))
     try:
         frame = pd.read_excel(
-            path, sheet_name=mapping.get("sheet", 0), header=header_row - 1, dtype=object
-        )
+            io.BytesIO(data), sheet_name=mapping.get("sheet", 0), header=header_row - 1,
+            dtype=object,
+        )  # fmt: skip
     except ValueError as error:
         raise StudyReadError(
             f"cannot read sheet {mapping.get('sheet', 0)!r} of {path.name}: {error}"
@@ -92,15 +103,25 @@ def _read_excel(path: Path, mapping):
     return frame, rows, empty_problems(), {}
 
 
-def read_sas(path: Path):
-    """Read a SAS file (XPT or sas7bdat): ``(frame, rows, labels)``; dates as dates."""
+def read_sas(path: Path, data: bytes | None = None, checksums: dict | None = None):
+    """Read a SAS file (XPT or sas7bdat): ``(frame, rows, labels)``; dates as dates.
+
+    The file is read once (:func:`~acne_outcomes.readers.read_input`, or ``data`` when the
+    caller read it) and parsed from a private copy of those bytes, so what is parsed is what
+    was checksummed.
+    """
     import pyreadstat
 
+    if data is None:
+        data = read_input(path, checksums)
     reader = pyreadstat.read_xport if path.suffix.lower() == ".xpt" else pyreadstat.read_sas7bdat
     try:
-        frame, meta = reader(str(path))
+        with tempfile.TemporaryDirectory(prefix="acne-outcomes-") as scratch:
+            copy = Path(scratch) / f"input{path.suffix.lower()}"
+            copy.write_bytes(data)
+            frame, meta = reader(str(copy))
     except Exception as error:  # pyreadstat raises its own ReadstatError and others
-        raise StudyReadError(f"{path.name} is not a readable SAS file: {error}") from error
+        raise StudyReadError(f"{path.name} is not a readable SAS file: {error}") from None
     labels = dict(
         zip(meta.column_names, meta.column_labels or [None] * len(meta.column_names), strict=True)
     )
@@ -114,7 +135,8 @@ def import_long(path: Path, mapping: dict) -> RawStudy:
     parsed at all.
     """
     route = SUFFIXES[path.suffix.lower()]
-    raw, rows, problems, labels = read_long(path, mapping)
+    checksums: dict[str, str] = {}
+    raw, rows, problems, labels = read_long(path, mapping, checksums)
     if raw is None:
         raise StudyValidationError(problems, source=str(path))
     if not mapping.get("columns"):
@@ -140,7 +162,7 @@ def import_long(path: Path, mapping: dict) -> RawStudy:
         tables, table_rows,
         concat_problems([problems, _unknown_names(unknown, path.name), prepared.problems, split_problems]),
         source=str(path), files=[path], scan=[(path.name, prepared.scan, rows)],
-        design=mapping.get("design"), metadata={"import": log.as_dict()},
+        design=mapping.get("design"), metadata={"import": log.as_dict()}, checksums=checksums,
     )  # fmt: skip
 
 

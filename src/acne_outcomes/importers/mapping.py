@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from acne_outcomes import standard
-from acne_outcomes.readers import StudyReadError
+from acne_outcomes.readers import StudyReadError, read_json_input
 
 COMMON_KEYS = ("columns", "values", "design", "anchor", "dates", "date_format", "drop")
 LONG_KEYS = ("sheet", "header_row", "delimiter", "encoding")
@@ -82,11 +82,19 @@ def read_mapping(mapping) -> dict:
         return {}
     if isinstance(mapping, (str, Path)):
         try:
-            mapping = json.loads(Path(mapping).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise StudyReadError(f"cannot read the mapping {mapping}: {error}") from error
+            mapping = read_json_input(Path(mapping))
+        except StudyReadError as error:
+            raise StudyReadError(f"cannot read the mapping {Path(mapping).name}: {error}") from None
     if not isinstance(mapping, dict):
-        raise ValueError(f"a mapping is a JSON object; got {type(mapping).__name__}")
+        kinds = {
+            list: "a list",
+            str: "text",
+            int: "a number",
+            float: "a number",
+            bool: "true/false",
+        }
+        kind = kinds.get(type(mapping), "null" if mapping is None else type(mapping).__name__)
+        raise ValueError(f'a mapping is a JSON object {{"columns": {{...}}, ...}}; got {kind}')
     mapping = json.loads(json.dumps(mapping))  # a deep copy: the caller's dict is left alone
     unknown = [key for key in mapping if key not in MAPPING_KEYS]
     if unknown:

@@ -65,7 +65,13 @@ from acne_outcomes.importers.mapping import (
     declared_unit,
     short_list,
 )
-from acne_outcomes.readers import RawStudy, StudyReadError, read_csv_text
+from acne_outcomes.readers import (
+    RawStudy,
+    StudyReadError,
+    confined_path,
+    read_csv_text,
+    read_input,
+)
 from acne_outcomes.validate import (
     StudyValidationError,
     concat_problems,
@@ -105,7 +111,7 @@ class Field:
     identifier: bool
 
 
-def read_dictionary(path: Path) -> dict[str, Field]:
+def read_dictionary(path: Path, checksums: dict | None = None) -> dict[str, Field]:
     """Read a REDCap data dictionary (API or Designer headers) into its fields, in order.
 
     Raises :class:`~acne_outcomes.readers.StudyReadError` when it is missing or is not a
@@ -122,11 +128,12 @@ def read_dictionary(path: Path) -> dict[str, Field]:
     >>> list(fields), fields["sex"].choices
     (['record_id', 'sex'], {'1': 'Female', '2': 'Male'})
     """
-    if not path.is_file():
+    if not path.exists():
         raise StudyReadError(
-            f'REDCap import: the data dictionary {path} is missing (set "dictionary")'
+            f'REDCap import: the data dictionary {path.name} is missing (set "dictionary")'
         )
-    frame, _, problems = read_csv_text(path.read_bytes(), "dictionary", file_label=path.name)
+    data = read_input(path, checksums)
+    frame, _, problems = read_csv_text(data, "dictionary", file_label=path.name)
     if frame is None:
         raise StudyReadError(f"{path.name} cannot be read: {problems['message'].iloc[0]}")
     renames = {friendly: api for api, friendly in DICTIONARY_HEADERS.items()}
@@ -235,10 +242,13 @@ def event_visits(events, explicit: dict, declared_unit: str | None):
 
 def import_redcap(path: Path, mapping: dict) -> RawStudy:
     """Import a REDCap flat export with its data dictionary (see the module docs)."""
-    dictionary_path = path.parent / mapping["dictionary"]
-    fields = read_dictionary(dictionary_path)
+    checksums: dict[str, str] = {}
+    dictionary_path = confined_path(
+        path.parent, mapping["dictionary"], what='the mapping\'s "dictionary" names'
+    )
+    fields = read_dictionary(dictionary_path, checksums)
     data, rows, problems = read_csv_text(
-        path.read_bytes(), "visits", file_label=path.name,
+        read_input(path, checksums), "visits", file_label=path.name,
         encoding=mapping.get("encoding", "utf-8"), delimiter=mapping.get("delimiter", ","),
     )  # fmt: skip
     if data is None:
@@ -315,7 +325,7 @@ def import_redcap(path: Path, mapping: dict) -> RawStudy:
     return RawStudy(
         tables, table_rows, concat_problems(problems), source=str(path),
         files=[path, dictionary_path], scan=[(label, prepared.scan, rows)],
-        design=mapping.get("design"), metadata={"import": log.as_dict()},
+        design=mapping.get("design"), metadata={"import": log.as_dict()}, checksums=checksums,
     )  # fmt: skip
 
 

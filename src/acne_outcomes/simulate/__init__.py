@@ -38,6 +38,11 @@ __all__ = [
 ]
 
 BLOCK_SIZE = 4096
+#: The most subjects one study may have (about 9 million visit rows), the most worker
+#: processes, and the largest seed: bounds that keep a mistyped number from exhausting memory.
+MAX_SUBJECTS = 1_000_000
+MAX_JOBS = 256
+MAX_SEED = 2**63 - 1
 _VERSION = version("acne-outcomes")  # recorded in every synthetic study's metadata
 
 
@@ -62,12 +67,14 @@ def simulate_study(
         One of ``rct`` (default), ``single_arm``, ``observational``, ``flare_enrollment``,
         ``informative_dropout`` (see ``SCENARIOS`` and the model card).
     n_subjects : int, optional
-        Number of enrolled subjects; the scenario's default (266 for ``rct``) if omitted.
+        Number of enrolled subjects, 1 to :data:`MAX_SUBJECTS`; the scenario's default (266
+        for ``rct``) if omitted.
     seed : int
-        Non-negative seed; the same seed and parameters give identical tables.
+        Non-negative seed (at most :data:`MAX_SEED`); the same seed and parameters give
+        identical tables.
     n_jobs : int
-        Worker processes (joblib) generating the fixed-size subject blocks; the result does
-        not depend on it.
+        Worker processes (joblib, at most :data:`MAX_JOBS`) generating the fixed-size subject
+        blocks; the result does not depend on it.
     arms : sequence or mapping, optional
         Which model courses (``isotretinoin``, ``comparator``, ``untreated`` = the natural
         course) are the arms, with their labels and display names, the reference first: e.g.
@@ -138,9 +145,9 @@ def simulate_study(
         )
     chosen = SCENARIOS[scenario]
     n_subjects = chosen.n_subjects if n_subjects is None else n_subjects
-    _check_integer("n_subjects", n_subjects, 1)
-    _check_integer("seed", seed, 0)
-    _check_integer("n_jobs", n_jobs, 1)
+    _check_integer("n_subjects", n_subjects, 1, MAX_SUBJECTS)
+    _check_integer("seed", seed, 0, MAX_SEED)
+    _check_integer("n_jobs", n_jobs, 1, MAX_JOBS)
     explicit = {**chosen.overrides, **parameters}
     resolved = resolve_parameters(explicit)
     knobs = {"arms": arms, "visits": visits, "visit_unit": visit_unit, "outcomes": outcomes,
@@ -181,9 +188,11 @@ def design_outcomes() -> tuple[str, ...]:
     return generator_outcomes()
 
 
-def _check_integer(name: str, value, minimum: int) -> None:
+def _check_integer(name: str, value, minimum: int, maximum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value > maximum:
+        raise ValueError(f"{name} must be at most {maximum:,}, got {value:,}")
 
 
 def _generate(
