@@ -1,6 +1,8 @@
 """The teaching build: eight lessons execute (n_sims=20), the student edition has no worked
-solutions, the instructor edition has them, the pages open in Chromium without errors, and
-lesson 1 states its computed rejection rates."""
+solutions, the instructor edition has them and they are right, the pages open in Chromium
+without errors, their tables are formatted for people, the lessons' text types no numbers, the
+ledger shows every claim's certainty with its reasons, and the lab and the report link to each
+other."""
 
 from __future__ import annotations
 
@@ -13,8 +15,19 @@ import shutil
 import pytest
 from browser_check import check_report
 
-from acne_outcomes.report import build_report, discover_notebooks
-from acne_outcomes.teach import TEACHING_DIR, build_teaching, teaching_config
+from acne_outcomes import narrative
+from acne_outcomes.appraisal import claims
+from acne_outcomes.appraisal.strategies import true_pih_difference_month12
+from acne_outcomes.derive import REASON_BASELINE_ROW
+from acne_outcomes.report import (
+    ReportConfig,
+    _links_html,
+    _write_index,
+    build_report,
+    discover_notebooks,
+)
+from acne_outcomes.runtime import open_study
+from acne_outcomes.teach import REPORT_LINK, TEACHING_DIR, build_teaching, teaching_config
 
 LESSONS = [
     "01-before-after",
@@ -82,16 +95,31 @@ def test_student_pages_have_no_solutions(student):
         assert "Exercises" in page, stem
 
 
-def test_instructor_edition_keeps_solutions(tmp_path):
+def test_instructor_edition_keeps_solutions_and_they_are_right(tmp_path):
     lesson = tmp_path / "lessons"
     lesson.mkdir()
-    shutil.copy(TEACHING_DIR / "05-multiplicity-and-subgroups.ipynb", lesson)
+    for name in ("05-multiplicity-and-subgroups", "06-small-samples"):
+        shutil.copy(TEACHING_DIR / f"{name}.ipynb", lesson)
+    (tmp_path / "index.html").write_text("<html>the report</html>", encoding="utf-8")
     config = teaching_config(tmp_path / "instructor", instructor=True, n_sims=20, jobs=1)
     config.notebooks = lesson
     build_report(config, progress=False)
     page = (config.out / "05-multiplicity-and-subgroups.html").read_text(encoding="utf-8")
     assert SOLUTION_MARK in page and "celltag_solution" in page
-    assert "instructor edition" in (config.out / "index.html").read_text(encoding="utf-8")
+    subgroups = re.search(
+        r"One endpoint in (\d) skin-type subgroups plus overall \((\d) tests",
+        _text(config.out / "05-multiplicity-and-subgroups.html"),
+    )
+    assert subgroups and int(subgroups.group(2)) == int(subgroups.group(1)) + 1 <= 7
+    exaggeration = re.search(
+        r"overstates the effect ([\d.]+)-fold", _text(config.out / "06-small-samples.html")
+    )
+    assert exaggeration and 2.2 <= float(exaggeration.group(1)) <= 2.3  # not 1.12 at 80% power
+    index = (config.out / "index.html").read_text(encoding="utf-8")
+    assert (
+        "instructor edition" in index
+        and f'<a href="{REPORT_LINK[1]}">{REPORT_LINK[0]}</a>' in index
+    )
 
 
 def test_lesson_one_states_computed_rejection_rates(student):
@@ -118,3 +146,130 @@ def test_bad_arguments_are_refused(tmp_path):
         build_teaching(tmp_path / "x", n_sims=1)
     with pytest.raises(ValueError, match="jobs"):
         build_teaching(tmp_path / "x", jobs=0)
+
+
+# --------------------------------------------------------------------------- what a reader sees
+
+RAW_FLOAT = re.compile(r"\d\.\d{5,}")
+
+
+def test_tables_on_every_page_are_formatted_for_people(student):
+    """Tables showed 0.368000, -93.700000, nan and raw column names."""
+    out, _ = student
+    for stem in LESSONS:
+        page = (out / f"{stem}.html").read_text(encoding="utf-8")
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                 for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", page, flags=re.S)]  # fmt: skip
+        headers = [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                   for cell in re.findall(r"<th[^>]*>(.*?)</th>", page, flags=re.S)]  # fmt: skip
+        assert cells, stem
+        assert not [cell for cell in cells if RAW_FLOAT.search(cell) or cell.lower() == "nan"], stem
+        assert not [header for header in headers if "_" in header], stem
+
+
+def test_lesson_three_shows_the_mechanisms_a_consort_flow_and_explains_its_dropout(student):
+    """Lesson 3 promised MCAR and a CONSORT diagram and showed neither; its dropout went unremarked."""
+    out, manifest = student
+    assert "figures/03-dropout/consort-flow.png" in manifest["notebooks"]["03-dropout"]["figures"]
+    text = _text(out / "03-dropout.html")
+    for mechanism in (
+        "MCAR: anyone may leave",
+        "MAR: leaving depends on arm",
+        "MNAR: poor responders leave",
+    ):
+        assert mechanism in text
+    assert re.search(r"(more|fewer) than in the trial the generator follows", text)
+    assert "lack of efficacy" in text and "a fifth" not in text
+    rows = (out / "tables" / "03-dropout" / "diagnosis.csv").read_text(encoding="utf-8")
+    assert rows.count("MCAR") == rows.count("MNAR") == 4
+
+
+def test_the_ledger_page_shows_each_claim_with_its_certainty_and_reasons(student):
+    out, _ = student
+    text = _text(out / "08-claims-ledger.html")
+    records = claims.claims_records()
+    assert text.count("Certainty of the evidence (GRADE):") == len(records)
+    assert (
+        text.count("What it implies:")
+        == text.count("Design that could support it:")
+        == len(records)
+    )
+    for record in records:
+        assert record["implies"] in text and record["rated_down"][0]["reason"] in text
+    for word in ("revolutionized", "transformative", "ensures … heal", "sales link", "not graded"):
+        assert word in text
+    assert not re.search(r"\bC9\b", text) and "unverifiable" not in text
+    evidence = (out / "tables" / "08-claims-ledger" / "claims-evidence.csv").read_text(
+        encoding="utf-8"
+    )
+    assert "coverage (MCSE)" in evidence and "…against the claim" in evidence
+
+
+def test_no_number_is_typed_into_a_lessons_text():
+    """Numbers in a lesson's prose come from computed cells; its markdown only names things.
+
+    Allowed in markdown: list numbering, solution references "(1)", lesson and claim numbers,
+    visit and week labels, code, and the premises of an exercise.
+    """
+    allowed = re.compile(
+        r"^\s*\d+\.\s|\(\d\)|[Ll]esson \d|C\d\b|month[- ]\d+|week \d+|`[^`]*`|```.*?```",
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    typed = []
+    for path in discover_notebooks(TEACHING_DIR):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "markdown":
+                continue
+            prose = allowed.sub("", source.split("## Exercises")[0])  # exercise premises aside
+            typed += [f"{path.stem}: {match}" for match in re.findall(r"[^\s]*\d[^\s]*", prose)]
+    assert typed == []
+
+
+def test_the_lab_explains_how_to_rerun_a_report_page_with_chosen_effects():
+    """open_study took no generator settings; a learner could not re-run a report notebook."""
+    lesson = (TEACHING_DIR / "01-before-after.ipynb").read_text(encoding="utf-8")
+    assert 'open_study(data_path, scenario=\\"rct\\", seed=seed, pih_effect=0' in lesson
+    study = open_study(
+        None, scenario="rct", seed=1, n_subjects=60, pih_effect=0, pih_formation_rate=0
+    )
+    assert true_pih_difference_month12(study) == 0
+
+
+def test_report_and_lab_link_to_each_other(tmp_path):
+    """The report and the lab did not link to each other."""
+    assert REPORT_LINK == ("The report on the synthetic study", "../index.html")
+    assert teaching_config(tmp_path / "lab").links == (REPORT_LINK,)
+    assert (
+        "Evidence-appraisal lab (student edition)",
+        "teaching/index.html",
+    ) in ReportConfig().links
+    missing = _links_html(tmp_path, ReportConfig().links)
+    assert (
+        "Evidence-appraisal lab (student edition) (not built yet)" in missing
+        and "<a " not in missing
+    )
+    (tmp_path / "teaching").mkdir()
+    (tmp_path / "teaching" / "index.html").write_text("lab", encoding="utf-8")
+    inputs = {"scenario": "rct", "seed": 0, "n_subjects": 266}
+    _write_index(tmp_path, {}, inputs, ReportConfig(out=tmp_path))
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<a href="teaching/index.html">Evidence-appraisal lab (student edition)</a>' in index
+    assert "instructor edition (not built yet)" in index
+
+
+def test_the_student_lab_index_names_the_report_without_a_broken_link(student):
+    out, _ = student
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"{REPORT_LINK[0]} (not built yet)" in index  # no report beside a temporary lab
+
+
+def test_baseline_rows_are_described_as_reference_values_not_losses():
+    """Page 02 said "Rows not analysed (266) — baseline visit", as if nobody was analysed."""
+    text = narrative.describe_exclusions({REASON_BASELINE_ROW: 266, "outcome missing": 40})
+    assert text.startswith("Baseline rows (266) are the reference values") and "not losses" in text
+    assert "Rows not analysed (40), by reason — outcome missing: 40." in text
+    assert "266" not in text.split("Rows not analysed")[1]
+    only = narrative.describe_exclusions({REASON_BASELINE_ROW: 266})
+    assert "Rows not analysed" not in only and "every other row was analysed" in only

@@ -5,7 +5,9 @@ A build-level module beside :mod:`acne_outcomes.report` (the lessons' logic is i
 lessons with :func:`acne_outcomes.report.build_report` (so it is
 incremental, atomic and leaves a manifest), passing ``n_sims`` and ``jobs`` to every lesson.
 The student edition leaves out the worked solutions (cells tagged ``solution``); the
-instructor edition keeps them.
+instructor edition keeps them. The lab is built beside the report (``reports/teaching`` and
+``reports/teaching-instructor``), and each index links to the other (:data:`REPORT_LINK`;
+the report's own index links back).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from acne_outcomes.report import ReportConfig, build_report
 
 TEACHING_DIR = paths.NOTEBOOKS_DIR / "teaching"
 SOLUTION_TAG = "solution"
+#: The lab's link to the report it is built beside (``reports/index.html``).
+REPORT_LINK = ("The report on the synthetic study", "../index.html")
 TITLES = {
     False: "Evidence-appraisal lab — student edition",
     True: "Evidence-appraisal lab — instructor edition",
@@ -40,6 +44,8 @@ def teaching_config(
     (('solution',), 20, True)
     >>> teaching_config(Path("site"), instructor=True).remove_tags
     ()
+    >>> teaching_config(Path("site")).links
+    (('The report on the synthetic study', '../index.html'),)
     """
     if n_sims < 2:
         raise ValueError("n_sims must be at least 2")
@@ -56,7 +62,10 @@ def teaching_config(
             f"Eight lessons in evidence appraisal; every number comes from simulated studies with known "
             f"truth ({int(n_sims)} per diagnosis)"
             + ("" if instructor else "; worked solutions are in the instructor edition")
+            + ". Lesson 1 shows how to re-run any report page on a study with the true effects "
+            "you choose"
         ),
+        links=(REPORT_LINK,),
     )
 
 

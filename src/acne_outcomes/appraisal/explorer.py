@@ -1,11 +1,15 @@
 """An interactive explorer for the lessons: change the truth and the design, see the estimates move.
 
-:func:`explorer` returns an ipywidgets UI (sliders for the true PIH and lesion effects, the
-sample size and informative dropout; a dropdown over the generator's scenarios). Each change
-re-simulates one study and redraws a small figure: the observed PIH index by arm and visit,
-and the before-after (treated arm only) and two-arm estimates of the month-12 difference
-beside the true value. The estimates are fast closed-form ones (paired t, ANCOVA), so an
-update takes well under a second at 266 subjects (:func:`explorer_update_seconds`).
+:func:`explorer` returns an ipywidgets UI (sliders for the drug's direct effect on PIH fading,
+new PIH per lesion, the lesion effect, the sample size and informative dropout; a dropdown over
+the generator's scenarios; a "new sample" button that draws another study of the same design).
+Each change re-simulates one study and redraws a figure in the house style: the observed PIH
+index by arm and visit, and two estimates of the drug's effect on the month-12 PIH index — the
+change in the treated arm (before-after) and the difference between the arms (ANCOVA) — beside
+the true difference. A line above the figure says what the truth is, in words that follow its
+sign ("less PIH on isotretinoin"). The estimates are fast closed-form ones (paired t, ANCOVA)
+and the figure's axes are reused; most of an update is the generator computing the new truth
+(:func:`explorer_update_seconds` measures it).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from acne_outcomes import derive, figures
+from acne_outcomes import derive, figures, style
 from acne_outcomes.appraisal import strategies
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.stats.ancova import fit_ancova
@@ -26,6 +30,11 @@ from acne_outcomes.stats.descriptive import arm_visit_means, one_sample_t
 SCENARIO_CHOICES = ("rct", "single_arm", "observational", "flare_enrollment", "informative_dropout")
 OUTCOME = "pih_index"
 VISIT = 12
+FIGURE_SIZE = (style.WIDTHS["double"], 3.4)
+ANALYSES = {  # the explorer's two analyses, named for what each estimates
+    "before-after": "change in the treated arm\n(before-after, no control)",
+    "two-arm": "difference between the arms\n(randomised ANCOVA)",
+}
 START_VALUES = {  # the sliders' starting values: no direct PIH effect, lesion effect as sourced
     "pih_effect": 0.0,
     "pih_formation_rate": 0.0,
@@ -37,18 +46,22 @@ START_VALUES = {  # the sliders' starting values: no direct PIH effect, lesion e
 def explorer_estimates(study) -> pd.DataFrame:
     """Before-after and two-arm estimates of the month-12 PIH difference, with the truth.
 
+    Both estimate the drug's effect on the month-12 PIH index (isotretinoin minus
+    comparator): the before-after one from the treated arm's change alone, the two-arm one
+    from the randomised comparison.
+
     Returns
     -------
     DataFrame
-        ``analysis`` ("before-after (treated arm only)", "two-arm ANCOVA"), ``estimate``,
-        ``ci_low``, ``ci_high``, ``truth``; the two-arm row is missing for a single-arm study.
+        ``analysis`` (the labels of :data:`ANALYSES`), ``estimate``, ``ci_low``, ``ci_high``,
+        ``truth``; the two-arm row is missing for a single-arm study.
 
     Examples
     --------
     >>> from acne_outcomes.appraisal.lessons import PIH_NULL
     >>> table = explorer_estimates(simulate_study("rct", n_subjects=120, seed=1, **PIH_NULL))
-    >>> table["analysis"].tolist(), table["truth"].tolist()
-    (['before-after (treated arm only)', 'two-arm ANCOVA'], [0.0, 0.0])
+    >>> [name.splitlines()[0] for name in table["analysis"]], table["truth"].tolist()
+    (['change in the treated arm', 'difference between the arms'], [0.0, 0.0])
     """
     frame = derive.analysis_frame(study)
     wide = frame[frame["month"].isin([0, VISIT])].pivot_table(
@@ -61,37 +74,73 @@ def explorer_estimates(study) -> pd.DataFrame:
     rows = []
     change = one_sample_t((wide[VISIT] - wide[0]).to_numpy(float)[treated == 1])
     if change["n"] >= 3:
-        rows.append(("before-after (treated arm only)", change["estimate"], change["ci_low"],
+        rows.append((ANALYSES["before-after"], change["estimate"], change["ci_low"],
                      change["ci_high"]))  # fmt: skip
     if 0 < treated.sum() < len(treated) - 2:
         fit = fit_ancova(wide[VISIT].to_numpy(float), treated, 2, wide[[0]].to_numpy(float))
         test = fit.difference_test()
-        rows.append(("two-arm ANCOVA", test["estimate"], test["ci_low"], test["ci_high"]))
+        rows.append((ANALYSES["two-arm"], test["estimate"], test["ci_low"], test["ci_high"]))
     table = pd.DataFrame(rows, columns=["analysis", "estimate", "ci_low", "ci_high"])
     return table.assign(truth=truth)
 
 
+def truth_text(truth: float, digits: int = 2) -> str:
+    """The true month-12 difference in words that follow its sign.
+
+    >>> truth_text(-0.36)
+    'True difference at month 12 (isotretinoin minus comparator): -0.36 PIH-index points, less PIH on isotretinoin.'
+    >>> truth_text(0.2).endswith("more PIH on isotretinoin."), truth_text(0.001).endswith("no difference.")
+    (True, True)
+    """
+    words = (
+        "no difference"
+        if round(truth, digits) == 0
+        else ("less" if truth < 0 else "more") + " PIH on isotretinoin"
+    )
+    return (
+        f"True difference at month 12 (isotretinoin minus comparator): {truth:.{digits}f} "
+        f"PIH-index points, {words}."
+    )
+
+
+def _panels(figure) -> tuple:
+    """The figure's two panels: reused (cleared in the house style) or created once."""
+    with style.house_style():
+        if len(figure.axes) == 2:
+            for axes in figure.axes:
+                axes.cla()
+            return tuple(figure.axes)
+        figure.clear()
+        return tuple(figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]}))
+
+
 def draw(study, estimates: pd.DataFrame, figure) -> None:
-    """Draw the explorer's two panels on ``figure`` (cleared first), in the house style.
+    """Draw the explorer's two panels on ``figure`` in the house style (its axes reused).
 
     Left: the observed PIH index by arm and visit (:func:`acne_outcomes.figures.plot_mean_trajectories`);
-    right: the before-after and two-arm estimates with the truth
-    (:func:`acne_outcomes.figures.plot_forest`).
+    right: the two estimates of the drug's effect with the truth
+    (:func:`acne_outcomes.figures.plot_forest`), the truth's legend above the panel so that it
+    never covers an estimate.
     """
-    figure.clear()
-    means_axes, estimate_axes = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    means_axes, estimate_axes = _panels(figure)
     means = arm_visit_means(derive.analysis_frame(study), OUTCOME)
     figures.plot_mean_trajectories(means, ax=means_axes)
-    means_axes.set_ylabel("PIH index (observed mean)")
+    with style.house_style():
+        means_axes.set_ylabel("PIH index (observed mean, 95% CI)")
     truth = float(estimates["truth"].iloc[0]) if len(estimates) else None
-    forest = estimates.assign(contrast=estimates["analysis"].str.replace(" (", "\n(", regex=False),
-                              scale="mean difference", ci_level=0.95)  # fmt: skip
+    forest = estimates.assign(contrast=estimates["analysis"], scale="mean difference",
+                              ci_level=0.95)  # fmt: skip
     figures.plot_forest(forest, show_estimates=False, truth=truth, ax=estimate_axes)
-    estimate_axes.set_xlabel("Month-12 difference (95% CI)")
-    figure.suptitle(
-        f"{study.truth['scenario']}: {study.n_subjects} subjects, seed {study.metadata.get('seed', '')}",
-        fontsize=9,
-    )
+    with style.house_style():
+        if truth is not None:
+            estimate_axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=1)
+        estimate_axes.set_xlabel(
+            "Effect on the month-12 PIH index (95% CI)\nnegative: less PIH on isotretinoin"
+        )
+        figure.suptitle(
+            f"{study.truth['scenario']}: {study.n_subjects} subjects, seed "
+            f"{study.metadata.get('seed', '')}"
+        )
 
 
 def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
@@ -109,8 +158,9 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
     -------
     ipywidgets.VBox
         The UI, with extra attributes: ``controls`` (dict of the widgets by parameter name),
-        ``figure`` (the matplotlib Figure), ``estimates`` (the last
-        :func:`explorer_estimates` table), ``update()`` (redraw now) and
+        ``new_sample`` (the button: the next seed, same design), ``readout`` (the truth in
+        words, :func:`truth_text`), ``figure`` (the matplotlib Figure), ``estimates`` (the
+        last :func:`explorer_estimates` table), ``update()`` (redraw now) and
         ``last_update_seconds``.
 
     Examples
@@ -118,8 +168,11 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
     >>> ui = explorer(n_subjects=100)
     >>> before = ui.estimates["truth"].iloc[0]
     >>> ui.controls["pih_effect"].value = 2.0
-    >>> bool(ui.estimates["truth"].iloc[0] < before)
-    True
+    >>> bool(ui.estimates["truth"].iloc[0] < before), "less PIH" in ui.readout.value
+    (True, True)
+    >>> ui.new_sample.click()
+    >>> ui.controls["seed"].value
+    1
     """
     import ipywidgets as widgets
     import matplotlib.pyplot  # noqa: F401  (activates the kernel's inline display of figures)
@@ -139,7 +192,7 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
             min=-2.0,
             max=2.0,
             step=0.1,
-            description="true PIH effect (log fading)",
+            description="drug speeds PIH fading (log)",
             **slider,
         ),  # fmt: skip
         "pih_formation_rate": widgets.FloatSlider(
@@ -172,15 +225,20 @@ def explorer(scenario: str = "rct", n_subjects: int = 266, seed: int = 0):
         ),  # fmt: skip
         "seed": widgets.IntText(value=seed, description="seed", style=slider["style"]),
     }
-    figure = Figure(figsize=(8, 3.2), layout="constrained")
+    new_sample = widgets.Button(description="new sample", tooltip="another study, same design")
+    new_sample.on_click(lambda _: setattr(controls["seed"], "value", controls["seed"].value + 1))
+    readout = widgets.HTML()
+    figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
     output = widgets.Output()
-    ui = widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values()))]), output])
+    ui = widgets.VBox([widgets.VBox(list(controls.values())), new_sample, readout, output])
     ui.controls, ui.figure, ui.last_update_seconds = controls, figure, math.nan
+    ui.new_sample, ui.readout = new_sample, readout
 
     def update(*_):
         started = time.perf_counter()
         study = simulate_from_controls(controls)
         ui.estimates = explorer_estimates(study)
+        readout.value = f"<b>{truth_text(strategies.true_pih_difference_month12(study))}</b>"
         draw(study, ui.estimates, figure)
         if get_ipython() is not None:  # in a kernel: show it; in plain Python: just compute
             with output:
@@ -243,6 +301,6 @@ def explorer_snapshot(scenario: str = "rct", n_subjects: int = 266, seed: int = 
     controls = {"scenario": scenario, "seed": seed, "n_subjects": n_subjects,
                 **START_VALUES, **parameters}  # fmt: skip
     study = simulate_from_controls(controls)
-    figure = Figure(figsize=(8, 3.2), layout="constrained")
+    figure = Figure(figsize=FIGURE_SIZE, layout="constrained")
     draw(study, explorer_estimates(study), figure)
     return figure

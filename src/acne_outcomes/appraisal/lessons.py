@@ -4,16 +4,24 @@ Each lesson shows a pitfall with numbers from a design diagnosis against the kno
 (:func:`acne_outcomes.appraisal.diagnose.diagnose`) or from a purpose-built simulation here:
 
 * :func:`run_diagnosis` / :func:`diagnose_settings` — diagnoses with the lessons' executor
-  rule, several settings in one tidy table; :func:`diagnosis_table` formats one for print.
+  rule, several settings in one tidy table; :func:`diagnosis_table` formats one for print;
+  :func:`coverage_check` says whether a shortfall in coverage comes from bias or from
+  intervals that are too narrow.
 * The analyses the lessons compare are strategies of the one registry,
   :mod:`acne_outcomes.appraisal.strategies`; the lessons' figures are in
-  :mod:`acne_outcomes.figures.teaching`.
-* Subgroup fishing (:func:`subgroup_tests`, :func:`subgroup_fishing`,
-  :func:`null_family_tests`, :func:`fishing_summary`), the winner's curse
-  (:func:`normal_winners_curse`, :func:`winners_curse_table`) and measurement error
+  :mod:`acne_outcomes.figures.teaching`; their sentences and people-friendly tables in
+  :mod:`acne_outcomes.appraisal.present`.
+* Dropout (:func:`dropout_summary`, :func:`sourced_dropout`, :func:`missingness_settings`
+  with :func:`mcar_parameters`), subgroup fishing (:func:`subgroup_tests`,
+  :func:`subgroup_fishing`, :func:`null_family_tests`, :func:`fishing_summary`,
+  :func:`subgroup_count`), the winner's curse (:func:`normal_winners_curse`,
+  :func:`winners_curse_table`, and the exact :func:`power_of`,
+  :func:`standard_error_for_power` and :func:`winners_curse_at_power`) and measurement error
   (:func:`apparent_improvement`, :func:`rater_noise_parameters`).
 * :func:`claims_evidence`: for each claim of the ledger with a simulation, what naive and
-  better evidence look like when the truth is known.
+  better evidence look like when the truth is known — how often each is significant in the
+  direction the claim predicts and against it (:func:`direction_shares`), and how often it
+  covers the truth.
 
 Nothing here is evidence about isotretinoin: the numbers describe the generator's
 synthetic studies, whose truth is set by the lesson.
@@ -21,19 +29,20 @@ synthetic studies, whose truth is set by the lesson.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from scipy import optimize
 from scipy import stats as scipy_stats
 
 from acne_outcomes import derive
 from acne_outcomes.appraisal import strategies
-from acne_outcomes.appraisal.claims import CLAIMS_FILE
+from acne_outcomes.appraisal.claims import claims_records
 from acne_outcomes.appraisal.diagnose import diagnose, replicate_seeds
+from acne_outcomes.appraisal.present import number, with_mcse
 from acne_outcomes.appraisal.strategies import Strategy
 from acne_outcomes.checks import NotEstimable
 from acne_outcomes.simulate import simulate_study
@@ -60,6 +69,11 @@ NULL_ENDPOINTS = (
     "pih_index",
 )
 RATER_KNOBS = ("pih_number_rater_sd", "pih_size_rater_sd", "pih_intensity_rater_sd")
+MISSINGNESS = (
+    "MCAR: anyone may leave",
+    "MAR: leaving depends on arm and adverse events",
+    "MNAR: poor responders leave",
+)
 
 
 # --------------------------------------------------------------------------- diagnoses
@@ -148,16 +162,6 @@ def diagnose_settings(
     ]
 
 
-def _with_mcse(value: float, mcse: float, digits: int, percent: bool = False) -> str:
-    if pd.isna(value):
-        return ""
-    if percent:
-        return (
-            f"{100 * value:.1f}% ({100 * mcse:.1f})" if not pd.isna(mcse) else f"{100 * value:.1f}%"
-        )
-    return f"{value:.{digits}f} ({mcse:.{digits}f})" if not pd.isna(mcse) else f"{value:.{digits}f}"
-
-
 def diagnosis_table(summary: pd.DataFrame, *, digits: int = 2) -> pd.DataFrame:
     """A diagnosis summary formatted for print: values with their Monte Carlo SE.
 
@@ -179,19 +183,19 @@ def diagnosis_table(summary: pd.DataFrame, *, digits: int = 2) -> pd.DataFrame:
             "strategy": summary["strategy"],
             "studies": summary["n_sims"].astype(int),
             "failed": summary["n_failed"].astype(int),
-            "truth": summary["truth"].map(lambda v: f"{v:.{digits}f}"),
-            "mean estimate": summary["mean_estimate"].map(lambda v: f"{v:.{digits}f}"),
+            "truth": [number(value, digits) for value in summary["truth"]],
+            "mean estimate": [number(value, digits) for value in summary["mean_estimate"]],
             "bias (MCSE)": [
-                _with_mcse(v, s, digits)
+                with_mcse(v, s, digits)
                 for v, s in zip(summary["bias"], summary["bias_mcse"], strict=True)
             ],
-            "RMSE": summary["rmse"].map(lambda v: f"{v:.{digits}f}"),
+            "RMSE": [number(value, digits) for value in summary["rmse"]],
             "coverage (MCSE)": [
-                _with_mcse(v, s, digits, percent=True)
+                with_mcse(v, s, digits, as_percent=True)
                 for v, s in zip(summary["coverage"], summary["coverage_mcse"], strict=True)
             ],
             "rejection rate (MCSE)": [
-                _with_mcse(v, s, digits, percent=True)
+                with_mcse(v, s, digits, as_percent=True)
                 for v, s in zip(summary["rejection_rate"], summary["rejection_mcse"], strict=True)
             ],
         }
@@ -215,15 +219,6 @@ def pick(summary: pd.DataFrame, strategy: Strategy | str, setting: str | None = 
     if len(rows) != 1:
         raise ValueError(f"expected one row for {name!r} (setting {setting!r}), found {len(rows)}")
     return rows.iloc[0]
-
-
-def percent(value: float, digits: int = 1) -> str:
-    """A share as a percentage string, to the resolution of a few hundred simulated studies.
-
-    >>> percent(0.995), percent(0.05, 0)
-    ('99.5%', '5%')
-    """
-    return f"{100 * value:.{digits}f}%"
 
 
 # --------------------------------------------------------------------------- subgroup fishing
@@ -458,6 +453,65 @@ def normal_winners_curse(
     }  # fmt: skip
 
 
+def power_of(standard_error: float, *, true_effect: float = 1.0, alpha: float = 0.05) -> float:
+    """Power of a two-sided z-test at level ``alpha`` when estimates are N(true effect, SE²).
+
+    Both tails count: P(estimate/SE > z) + P(estimate/SE < -z), z the normal critical value.
+
+    >>> round(power_of(1 / 2.8), 3), round(power_of(1.0), 3)
+    (0.8, 0.17)
+    """
+    critical = scipy_stats.norm.ppf(1 - alpha / 2)
+    shift = abs(true_effect) / standard_error
+    return float(scipy_stats.norm.cdf(shift - critical) + scipy_stats.norm.cdf(-shift - critical))
+
+
+def standard_error_for_power(
+    power: float, *, true_effect: float = 1.0, alpha: float = 0.05
+) -> float:
+    """The standard error at which a two-sided z-test of ``true_effect`` has ``power``.
+
+    Solved exactly (both tails, :func:`power_of`), for a power between ``alpha`` and 1.
+
+    Examples
+    --------
+    >>> se = standard_error_for_power(0.2)
+    >>> round(se, 3), round(power_of(se), 4)
+    (0.897, 0.2)
+    """
+    if not alpha < power < 1:
+        raise ValueError(f"power must be between alpha ({alpha}) and 1; got {power}")
+    return float(optimize.brentq(
+        lambda se: power_of(se, true_effect=true_effect, alpha=alpha) - power,
+        abs(true_effect) * 1e-6, abs(true_effect) * 1e6, xtol=1e-12,
+    ))  # fmt: skip
+
+
+def winners_curse_at_power(power: float, *, n_sims: int = 200_000, alpha: float = 0.05,
+                           seed: int = 0) -> dict:  # fmt: skip
+    """What significant studies report when the test has ``power``: the answer to lesson 6's
+    exercise 3.
+
+    The true effect is 1 and the standard error the one giving ``power``
+    (:func:`standard_error_for_power`); the studies are simulated by
+    :func:`normal_winners_curse`.
+
+    Returns
+    -------
+    dict
+        :func:`normal_winners_curse`'s keys and ``standard_error``.
+
+    Examples
+    --------
+    >>> result = winners_curse_at_power(0.2, n_sims=100_000)
+    >>> round(result["power"], 2), round(result["exaggeration"], 1)
+    (0.2, 2.3)
+    """
+    standard_error = standard_error_for_power(power, alpha=alpha)
+    result = normal_winners_curse(1.0, standard_error, n_sims=n_sims, alpha=alpha, seed=seed)
+    return {**result, "standard_error": standard_error}
+
+
 def winners_curse_table(replicates: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Per setting and strategy: power, and the mean estimate among the significant studies.
 
@@ -498,26 +552,102 @@ def winners_curse_table(replicates: pd.DataFrame, *, alpha: float = 0.05) -> pd.
     return pd.DataFrame(rows)
 
 
-def describe_winners_curse(row: Mapping) -> str:
-    """One sentence on a :func:`winners_curse_table` row (handles "no significant study").
+# --------------------------------------------------------------------------- dropout
 
-    >>> describe_winners_curse({"setting": "n = 40", "truth": -0.36, "power": 0.1,
-    ...     "mean_significant": -1.1, "exaggeration": 3.1, "wrong_sign": 0.0})
-    'With n = 40 the trial detects the true difference of -0.36 in 10.0% of studies; the significant ones report on average -1.10, 3.1 times its size.'
+
+def sourced_dropout() -> dict[str, float]:
+    """The share of each arm that left by month 5 in the trial the generator follows.
+
+    >>> sourced_dropout()
+    {'comparator': 0.21, 'isotretinoin': 0.128}
     """
-    text = (
-        f"With {row['setting']} the trial detects the true difference of {row['truth']:.2f} in "
-        f"{percent(row['power'])} of studies"
-    )
-    if pd.isna(row["mean_significant"]):
-        return text + ", so none of them would be noticed."
-    text += (
-        f"; the significant ones report on average {row['mean_significant']:.2f}, "
-        f"{row['exaggeration']:.1f} times its size"
-    )
-    if row["wrong_sign"] > 0:
-        text += f", and {percent(row['wrong_sign'])} of them have the wrong sign"
-    return text + "."
+    return {"comparator": DEFAULTS["dropout_month5_comparator"].value,
+            "isotretinoin": DEFAULTS["dropout_month5_isotretinoin"].value}  # fmt: skip
+
+
+def mcar_parameters() -> dict:
+    """Generator settings that make dropout missing completely at random (MCAR).
+
+    The same dropout in both arms (the mean of the trial's two rates), none driven by
+    adverse events or pregnancy, none by response: who leaves has nothing to do with arm,
+    outcome or anything else.
+
+    >>> parameters = mcar_parameters()
+    >>> parameters["dropout_month5_isotretinoin"] == parameters["dropout_month5_comparator"]
+    True
+    """
+    rate = round(sum(sourced_dropout().values()) / 2, 6)
+    return {"dropout_month5_isotretinoin": rate, "dropout_month5_comparator": rate,
+            "ae_discontinuation_probability": 0.0, "pregnancy_probability_per_month": 0.0,
+            "dropout_response_effect": 0.0}  # fmt: skip
+
+
+def missingness_settings(analyses: Sequence[Strategy]) -> list[dict]:
+    """The three missing-data mechanisms side by side, as :func:`diagnose_settings` settings.
+
+    * MCAR — :func:`mcar_parameters` in the ``rct`` scenario;
+    * MAR — the ``rct`` scenario: dropout depends on the arm and on adverse events, both
+      recorded;
+    * MNAR — ``informative_dropout``: poor responders leave, depending on the unobserved
+      outcome itself.
+
+    >>> [setting["label"] for setting in missingness_settings([strategies.COMPLETERS])]
+    ['MCAR: anyone may leave', 'MAR: leaving depends on arm and adverse events', 'MNAR: poor responders leave']
+    """
+    return [
+        {"label": MISSINGNESS[0], "scenario": "rct", "analyses": list(analyses),
+         "parameters": mcar_parameters()},
+        {"label": MISSINGNESS[1], "scenario": "rct", "analyses": list(analyses)},
+        {"label": MISSINGNESS[2], "scenario": "informative_dropout", "analyses": list(analyses)},
+    ]  # fmt: skip
+
+
+def dropout_summary(
+    study, *, visit: int = 5, outcome: str = "inflammatory_lesions"
+) -> pd.DataFrame:
+    """Per arm: who has no ``outcome`` at ``visit``, who left early, and the leavers' reasons.
+
+    Returns
+    -------
+    DataFrame
+        ``arm``, ``allocated``, ``missing_at_visit`` (share without ``outcome`` at ``visit``),
+        ``left_early`` (share who left before the end of follow-up), ``lack_of_efficacy``
+        (leavers with that reason) and ``lack_of_efficacy_after_treatment`` (those of them whose
+        last visit came after ``visit``, the end of treatment).
+
+    Examples
+    --------
+    >>> summary = dropout_summary(simulate_study("informative_dropout", n_subjects=120, seed=1))
+    >>> summary.columns.tolist()[:3], summary["allocated"].sum()
+    (['arm', 'allocated', 'missing_at_visit'], np.int64(120))
+    """
+    subjects = study.subjects
+    observed = study.visits.loc[
+        (study.visits["month"] == visit) & study.visits[outcome].notna(), "subject_id"
+    ]
+    last_visit = study.visits.groupby("subject_id")["month"].max()
+    rows = []
+    for arm in study.design.labels:
+        members = subjects[subjects["arm"] == arm]
+        left = members[members["discontinuation_reason"].notna()]
+        efficacy = left[left["discontinuation_reason"].astype(str) == "lack_of_efficacy"]
+        after = int((last_visit.reindex(efficacy["subject_id"]) > visit).sum())
+        rows.append({
+            "arm": str(arm), "allocated": len(members),
+            "missing_at_visit": 1 - members["subject_id"].isin(observed).mean(),
+            "left_early": len(left) / len(members) if len(members) else math.nan,
+            "lack_of_efficacy": len(efficacy), "lack_of_efficacy_after_treatment": after,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def subgroup_count(tests: pd.DataFrame) -> int:
+    """How many subgroups (skin types) were tested, the overall analysis not counted.
+
+    >>> subgroup_count(pd.DataFrame({"subgroup": ["all", "Fitzpatrick I", "Fitzpatrick II"]}))
+    2
+    """
+    return int(tests.loc[tests["subgroup"] != "all", "subgroup"].nunique())
 
 
 # --------------------------------------------------------------------------- measurement
@@ -608,14 +738,14 @@ def claim_settings(ledger_claims: Sequence[Mapping]) -> list[dict]:
     adjustment where only registry data exist — which may still be biased (lesson 4).
 
     ``ledger_claims`` are the raw claim records (``simulation`` a dict or None); claims whose
-    (scenario, estimand) has no design here (e.g. safety) are skipped. Returns
-    :func:`diagnose_settings` settings, one per distinct design and analysis, each with the
-    ``claims`` it serves.
+    (scenario, estimand) has no design here are skipped. Returns :func:`diagnose_settings`
+    settings, one per distinct design and analysis, each with the ``claims`` it serves and the
+    first claim's ``simulation`` record (the claimed direction, what it compares).
 
     Examples
     --------
-    >>> claims = [{"id": "C9", "simulation": {"scenario": "single_arm",
-    ...            "estimand": "pih_index_difference_month12", "lesson": "01"}}]
+    >>> claims = [{"id": "C8", "simulation": {"scenario": "single_arm",
+    ...            "estimand": "pih_index_difference_month12", "claimed_direction": "lower"}}]
     >>> [(s["scenario"], s["role"]) for s in claim_settings(claims)]
     [('single_arm', 'naive'), ('rct', 'better')]
     """
@@ -632,28 +762,59 @@ def claim_settings(ledger_claims: Sequence[Mapping]) -> list[dict]:
             entry = settings.setdefault((key, role), {
                 "label": design["label"], "scenario": scenario, "analyses": [strategy],
                 "parameters": design["parameters"], "role": role, "claims": [],
+                "simulation": simulation,
             })  # fmt: skip
             entry["claims"].append(claim["id"])
     return list(settings.values())
 
 
+def direction_shares(rows: pd.DataFrame, claimed_direction: str, *, alpha: float = 0.05) -> dict:
+    """Shares of studies significant in the claimed direction and against it.
+
+    ``rows`` are one strategy's per-study results (``estimate``, ``p_value``, ``error``);
+    ``claimed_direction`` is "lower" (the claim predicts a negative difference) or "higher".
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"estimate": [-1.0, 2.0, 3.0, -0.1], "p_value": [0.01, 0.01, 0.02, 0.5],
+    ...                      "error": ""})
+    >>> direction_shares(rows, "lower")
+    {'supports': 0.25, 'contradicts': 0.5}
+    """
+    if claimed_direction not in ("lower", "higher"):
+        raise ValueError(
+            f"claimed_direction must be 'lower' or 'higher'; got {claimed_direction!r}"
+        )
+    ok = rows[rows["error"] == ""]
+    significant = (ok["p_value"] < alpha).to_numpy()
+    claimed = (ok["estimate"] < 0) if claimed_direction == "lower" else (ok["estimate"] > 0)
+    claimed = claimed.to_numpy()
+    count = max(len(ok), 1)
+    return {"supports": float(np.sum(significant & claimed) / count),
+            "contradicts": float(np.sum(significant & ~claimed) / count)}  # fmt: skip
+
+
 def claims_evidence(
     ledger_claims: Sequence[Mapping], *, n_sims: int, seed: int = 0, jobs: int | None = None
 ) -> pd.DataFrame:
-    """Naive versus better evidence for each simulated claim, scored against the truth.
+    """Naive versus better evidence for each simulated claim: direction, coverage, bias.
 
     Returns
     -------
     DataFrame
         One row per design and role: ``claims`` (ids, joined), ``design`` (the setting's
         label), ``role`` ("naive" or "better"), ``scenario``, ``strategy``, ``truth``,
-        ``mean_estimate``, ``bias``, ``coverage``, ``rejection_rate`` (share of studies
-        declaring an effect at 5%), ``n_sims``.
+        ``mean_estimate``, ``bias``, ``bias_mcse``, ``coverage``, ``coverage_mcse``,
+        ``rejection_rate`` (share of studies declaring an effect at 5%), ``rejection_mcse``,
+        ``supports`` and ``contradicts`` (shares significant in the claimed direction and
+        against it: they add up to ``rejection_rate``), ``claimed_direction``, ``compares``
+        and ``matches_claim`` (from the claim's simulation record), ``n_sims``.
 
     Examples
     --------
     >>> claims = [{"id": "C2", "simulation": {"scenario": "single_arm",
-    ...            "estimand": "pih_index_difference_month12", "lesson": "01"}}]
+    ...            "estimand": "pih_index_difference_month12", "claimed_direction": "lower",
+    ...            "compares": "before and after", "matches_claim": True}}]
     >>> evidence = claims_evidence(claims, n_sims=2)
     >>> evidence[["claims", "role", "truth"]].values.tolist()
     [['C2', 'naive', 0.0], ['C2', 'better', 0.0]]
@@ -666,21 +827,55 @@ def claims_evidence(
     picked = {}
     for (scenario, parameters), members in groups.items():
         analyses = list(dict.fromkeys(member["analyses"][0] for member in members))
-        summary = run_diagnosis(
-            scenario, analyses, n_sims=n_sims, seed=seed, jobs=jobs, **dict(parameters)
-        )
+        summary, replicates = run_diagnosis(
+            scenario, analyses, n_sims=n_sims, seed=seed, jobs=jobs, return_replicates=True,
+            **dict(parameters),
+        )  # fmt: skip
         for member in members:
-            picked[id(member)] = pick(summary, member["analyses"][0])
+            name = member["analyses"][0].name
+            picked[id(member)] = (pick(summary, name), replicates[replicates["strategy"] == name])
     rows = []
     for setting in settings:
-        row = picked[id(setting)]
+        row, replicate_rows = picked[id(setting)]
+        simulation = setting["simulation"]
+        direction = simulation.get("claimed_direction", "lower")
         rows.append({
             "claims": ", ".join(setting["claims"]), "design": setting["label"],
             "role": setting["role"], "scenario": setting["scenario"], "strategy": row["strategy"],
-            **{key: row[key] for key in ("truth", "mean_estimate", "bias", "coverage",
-                                         "rejection_rate", "n_sims")},
+            **{key: row[key] for key in ("truth", "mean_estimate", "bias", "bias_mcse", "coverage",
+                                         "coverage_mcse", "rejection_rate", "rejection_mcse")},
+            **direction_shares(replicate_rows, direction),
+            "claimed_direction": direction, "compares": simulation.get("compares", ""),
+            "matches_claim": bool(simulation.get("matches_claim", True)), "n_sims": row["n_sims"],
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def claims_evidence_table(evidence: pd.DataFrame) -> pd.DataFrame:
+    """:func:`claims_evidence` for people: direction, coverage and bias with their MCSEs.
+
+    Examples
+    --------
+    >>> evidence = pd.DataFrame({"claims": ["C3"], "role": ["naive"], "strategy": ["s"],
+    ...     "truth": [-3.46], "mean_estimate": [13.07], "bias": [16.5], "bias_mcse": [0.2],
+    ...     "coverage": [0.0], "coverage_mcse": [0.0], "rejection_rate": [0.99],
+    ...     "rejection_mcse": [0.007], "supports": [0.0], "contradicts": [0.99], "n_sims": [200]})
+    >>> claims_evidence_table(evidence).iloc[0].tolist()
+    ['C3', 'naive', 's', '200', '-3.46', '13.07', '16.50 (0.20)', '99.0% (0.7)', '0.0%', '99.0%', '0.0% (0.0)']
+    """
+    return pd.DataFrame({
+        "claims": evidence["claims"], "analysis": evidence["role"],
+        "strategy": evidence["strategy"], "studies": evidence["n_sims"].map(lambda v: f"{int(v)}"),
+        "truth": [number(value) for value in evidence["truth"]],
+        "mean estimate": [number(value) for value in evidence["mean_estimate"]],
+        "bias (MCSE)": [with_mcse(v, s) for v, s in zip(evidence["bias"], evidence["bias_mcse"], strict=True)],
+        "significant (MCSE)": [with_mcse(v, s, as_percent=True) for v, s
+                               in zip(evidence["rejection_rate"], evidence["rejection_mcse"], strict=True)],
+        "…in the claimed direction": [with_mcse(v, None, as_percent=True) for v in evidence["supports"]],
+        "…against the claim": [with_mcse(v, None, as_percent=True) for v in evidence["contradicts"]],
+        "coverage (MCSE)": [with_mcse(v, s, as_percent=True) for v, s
+                            in zip(evidence["coverage"], evidence["coverage_mcse"], strict=True)],
+    })  # fmt: skip
 
 
 def ledger_records() -> list[dict]:
@@ -689,7 +884,56 @@ def ledger_records() -> list[dict]:
     >>> [record["id"] for record in ledger_records()][:2]
     ['C1', 'C2']
     """
-    return json.loads(CLAIMS_FILE.read_text(encoding="utf-8"))["claims"]
+    return claims_records()
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def coverage_check(rows: pd.DataFrame, *, level: float = 0.95) -> dict:
+    """Why an analysis covers the truth less (or more) often than its level: bias or width.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        One strategy's per-study results (``estimate``, ``ci_low``, ``ci_high``, ``truth``,
+        ``error``).
+    level : float
+        The intervals' nominal level.
+
+    Returns
+    -------
+    dict
+        ``coverage``; ``mcse`` (its Monte Carlo SE at the nominal level, sqrt(level (1 - level)
+        / n)); ``bias_sd`` (mean error over the standard deviation of the estimates);
+        ``width_ratio`` (mean interval width over the width a normal interval around the
+        truth would need to cover ``level`` of the estimates: below 1, the intervals are too
+        narrow); ``n``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> estimates = rng.normal(0.0, 1.0, 4000)
+    >>> rows = pd.DataFrame({"estimate": estimates, "ci_low": estimates - 1.2,
+    ...                      "ci_high": estimates + 1.2, "truth": 0.0, "error": ""})
+    >>> check = coverage_check(rows)
+    >>> round(check["width_ratio"], 2), check["coverage"] < 0.95
+    (0.61, True)
+    """
+    ok = rows[rows["error"] == ""]
+    n = len(ok)
+    if n < 2:
+        raise ValueError("coverage_check needs at least two studies that ran")
+    errors = (ok["estimate"] - ok["truth"]).to_numpy(float)
+    spread = float(np.std(ok["estimate"].to_numpy(float), ddof=1))
+    covered = ((ok["ci_low"] <= ok["truth"]) & (ok["truth"] <= ok["ci_high"])).to_numpy(float)
+    needed = 2 * scipy_stats.norm.ppf(0.5 + level / 2) * spread
+    width = float(np.mean((ok["ci_high"] - ok["ci_low"]).to_numpy(float)))
+    return {
+        "coverage": float(covered.mean()), "mcse": math.sqrt(level * (1 - level) / n),
+        "bias_sd": float(errors.mean() / spread) if spread > 0 else math.nan,
+        "width_ratio": float(width / needed) if needed > 0 else math.nan, "n": n,
+    }  # fmt: skip
 
 
 # --------------------------------------------------------------------------- lesson helpers
