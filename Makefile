@@ -1,12 +1,12 @@
 # Two commands on a fresh machine: `make report` and `make test`.
 # Each bootstraps .venv from the pinned versions (requirements.lock) when it is missing or stale.
-# `make test` first makes sure chromium and chromedriver are present (scripts/ensure-browser.sh).
+# `make test` first makes sure chromium, chromedriver and pdflatex are present (scripts/ensure-test-tools.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?= 2
-# The browser tests' programs: names on PATH or paths (scripts/ensure-browser.sh, tests/browser_check.py).
+# The browser tests' programs: names on PATH or paths (scripts/ensure-test-tools.sh, tests/browser_check.py).
 CHROMIUM ?= chromium
 CHROMEDRIVER ?= chromedriver
 export CHROMIUM CHROMEDRIVER
@@ -16,7 +16,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help env browser report teach test test-slow lint format bench lab data dictionary lock clean
+.PHONY: help env test-tools report teach test test-slow lint format bench lab data dictionary lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,14 +43,14 @@ data: $(STAMP)  ## write the default synthetic study to data/synthetic/rct
 dictionary: $(STAMP)  ## write the data dictionary into reports/
 	$(BIN)/acne-outcomes dictionary --out reports
 
-browser:  ## make sure chromium and chromedriver are present (as root, install them from Debian)
-	@sh scripts/ensure-browser.sh
+test-tools:  ## make sure chromium, chromedriver and pdflatex are present (as root, install them from Debian)
+	@sh scripts/ensure-test-tools.sh
 
-# `browser` comes first: without a browser, stop before spending a minute on .venv.
-test: browser $(STAMP)  ## run the whole test suite (lint, doctests, unit, property and integration tests)
+# `test-tools` comes first: without them, stop before spending a minute on .venv.
+test: test-tools $(STAMP)  ## run the whole test suite (lint, doctests, unit, property and integration tests)
 	$(BIN)/python -m pytest -n $(JOBS)
 
-test-slow: browser $(STAMP)  ## also run the slow truth-recovery checks (>= 500 simulated studies each)
+test-slow: test-tools $(STAMP)  ## also run the slow truth-recovery checks (>= 500 simulated studies each)
 	$(BIN)/python -m pytest -n $(JOBS) --runslow
 
 lint: $(STAMP)  ## ruff lint and format check

@@ -6,7 +6,7 @@ collects broken links, broken images and browser console errors; saves a screens
 The programs are found on PATH (``shutil.which``) under the names in the environment variables
 ``CHROMIUM`` and ``CHROMEDRIVER`` (default ``chromium`` and ``chromedriver``; a path works
 too). ``make test`` checks for them first and, as root, installs Debian's packages
-(``scripts/ensure-browser.sh``).
+(``scripts/ensure-test-tools.sh``).
 """
 
 from __future__ import annotations

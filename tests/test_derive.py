@@ -5,19 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import studies
 
+from acne_outcomes import load_study
 from acne_outcomes.derive import (
     REASON_BASELINE_ROW,
     REASON_BASELINE_ZERO,
     REASON_NO_BASELINE,
     REASON_OUTCOME_MISSING,
     change_from_baseline,
+    consort_flow,
     iga_success,
     percent_change_from_baseline,
     responders,
     time_to_clearance,
     time_to_relapse,
 )
+from acne_outcomes.simulate import simulate_study
 
 KEYS = {"subject": "subject_id", "visit": "month"}
 MONTHS = [0, 1, 2, 3, 4, 5, 6, 9, 12]
@@ -163,3 +167,70 @@ def test_argument_checks():
     frame = pd.DataFrame({"subject_id": [1], "month": [0], "y": [1]})
     with pytest.raises(ValueError, match=r"outcome='z'.*allowed: \['subject_id', 'month', 'y'\]"):
         change_from_baseline(frame, **KEYS, outcome="z")
+
+
+# ---------------------------------------------------------------------- the CONSORT flow
+
+
+def _boxes(flow, key):
+    rows = flow[flow["key"] == key]
+    return dict(zip(rows["arm"].astype(str), rows["n"], strict=True))
+
+
+def _check_flow_adds_up(study):
+    flow = consort_flow(study)
+    design = study.design
+    subjects = study.subjects
+    allocated = _boxes(flow, "allocated")
+    assert (
+        flow.loc[flow["key"] == "enrolled", "n"].item() == len(subjects) == sum(allocated.values())
+    )
+    assert allocated == subjects["arm"].astype(str).value_counts().to_dict()
+    periods = [key for key in flow["key"].unique() if key.startswith("discontinued")]
+    completed = _boxes(flow, "completed")
+    for arm, n in allocated.items():
+        assert sum(_boxes(flow, key)[arm] for key in periods) + completed[arm] == n
+    for key in (key for key in flow["key"].unique() if key.startswith("analysed:")):
+        rows = flow[flow["key"] == key]
+        assert (rows["n"] + rows["not_analysed"]).tolist() == [
+            allocated[str(a)] for a in rows["arm"]
+        ]
+    assert list(flow["arm"].cat.categories) == design.labels
+    return flow
+
+
+def test_consort_flow_adds_up_and_matches_a_direct_count():
+    study = simulate_study("rct", seed=0)
+    flow = _check_flow_adds_up(study)
+    subjects = study.subjects
+    left = pd.to_numeric(subjects["discontinuation_day"]).astype(float)
+    end = 5 * 365.25 / 12  # the design's end of treatment, month 5, in days
+    by_arm = subjects["arm"].astype(str)
+    assert _boxes(flow, "discontinued_treatment") == (left <= end).groupby(by_arm).sum().to_dict()
+    assert _boxes(flow, "discontinued_follow_up") == (left > end).groupby(by_arm).sum().to_dict()
+    visits = study.visits.merge(subjects[["subject_id", "arm"]], on="subject_id")
+    lesions = ["inflammatory_lesions", "comedones", "nodules", "iga"]
+    seen = visits[(visits["month"] == 5) & visits[lesions].notna().any(axis=1)]
+    assert (
+        _boxes(flow, "analysed:5")
+        == seen.groupby(seen["arm"].astype(str))["subject_id"].nunique().to_dict()
+    )
+    outcomes = [name for name in study.design.outcomes if name != "adherence"]
+    after = visits[(visits["month"] > 0) & visits[outcomes].notna().any(axis=1)]
+    without = ~subjects["subject_id"].isin(after["subject_id"])
+    assert _boxes(flow, "no_post_baseline") == without.groupby(by_arm).sum().to_dict()
+    stages = flow.drop_duplicates("key")["stage"].tolist()
+    assert stages[:3] == [
+        "Enrolled and randomised",
+        "Allocated",
+        "Discontinued during treatment (to month 5)",
+    ]
+    assert "Analysed at month 12: scars, PIH" in stages
+    assert "screening" in flow["detail"].iloc[0]
+
+
+def test_consort_flow_of_a_design_without_an_end_of_treatment(tmp_path):
+    study = load_study(studies.STUDIES["three_arms"](tmp_path))
+    flow = _check_flow_adds_up(study)
+    assert "discontinued" in set(flow["key"]) and "discontinued_treatment" not in set(flow["key"])
+    assert len(flow[flow["key"] == "allocated"]) == 3

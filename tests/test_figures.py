@@ -24,6 +24,8 @@ from matplotlib.patches import FancyArrowPatch
 from numpy.testing import assert_allclose
 
 from acne_outcomes import figures, style
+from acne_outcomes.figures._common import INK
+from acne_outcomes.stats.survival import at_risk, kaplan_meier
 
 ISO, COMP = "isotretinoin", "comparator"
 
@@ -120,7 +122,18 @@ def km_curves() -> pd.DataFrame:
             "survival": [0.8, 0.5, 0.2, 0.9, 0.8, 0.7],
             "ci_low": [0.7, 0.4, 0.1, 0.8, 0.7, 0.6],
             "ci_high": [0.9, 0.6, 0.3, 1.0, 0.9, 0.8],
-            "at_risk": [50, 38, 20, 50, 44, 35],
+        }
+    )
+
+
+def at_risk_table() -> pd.DataFrame:
+    """Numbers at risk as :func:`acne_outcomes.stats.survival.at_risk` gives them."""
+    return pd.DataFrame(
+        {
+            "contrast": [ISO] * 4 + [COMP] * 4,
+            "visit": [0.0, 3.0, 6.0, 9.0] * 2,
+            "estimate": [50.0, 41.0, 22.0, 0.0, 50.0, 48.0, 44.0, 36.0],
+            "scale": "number at risk",
         }
     )
 
@@ -228,7 +241,7 @@ def test_returns_axes_with_title(name):
     assert ax.get_title() == "A title"
 
 
-@pytest.mark.parametrize("name", sorted(set(CALLS) - {"plot_ae_dots"}))
+@pytest.mark.parametrize("name", sorted(set(CALLS) - {"plot_ae_dots", "plot_labs"}))
 def test_draws_on_the_given_axes_without_a_new_figure(name):
     fig, given = plt.subplots()
     before = plt.get_fignums()
@@ -261,7 +274,7 @@ BAD_INPUT = {
     "plot_by_group": (figures.plot_by_group, {}, visit_table, "fitzpatrick"),
     "plot_forest": (figures.plot_forest, {}, forest_estimates, "scale"),
     "plot_flow": (figures.plot_flow, {}, lambda: figures.flow_frame(FLOW), "n"),
-    "plot_km": (figures.plot_km, {}, km_curves, "at_risk"),
+    "plot_km": (figures.plot_km, {}, km_curves, "survival"),
     "plot_ae_dots": (figures.plot_ae_dots, {}, ae_incidence, "rd_ci_high"),
     "plot_labs": (figures.plot_labs, {}, lab_table, "value"),
     "plot_missing_pattern": (
@@ -396,7 +409,7 @@ def test_forest_difference_scale_null_at_zero_linear():
     assert_allclose(points.get_ydata(), [2.0, 1.0, 0.0])  # first row on top
     assert len(ax.collections[0].get_segments()) == 3
     labels = [text.get_text() for text in ax.get_yticklabels()]
-    assert labels == ["Inflammatory lesions", "Comedones", "Nodules"]
+    assert labels == ["Inflammatory lesions", "Non-inflammatory lesions", "Nodules"]
     texts = [text.get_text() for text in ax.texts]
     assert "\N{MINUS SIGN}10.00 (\N{MINUS SIGN}14.00 to \N{MINUS SIGN}6.00)" in texts
     assert ax.get_xlabel() == "Mean difference (95% CI)"
@@ -424,7 +437,8 @@ def test_flow_one_box_per_stage_and_arm_with_arrows():
     assert {arm_rgba(ISO), arm_rgba(COMP)} <= edges
     texts = " ".join(text.get_text() for text in ax.texts)
     assert "n = 130" in texts and "adverse event 3" in texts
-    assert f"discontinued: {ISO}\nn = 5\n" in texts
+    # an arm is named in its first box; the boxes below stand in its column
+    assert f"allocated: {ISO}\nn = 50" in texts and "discontinued\nn = 5\n" in texts
 
 
 def test_flow_frame_input_and_validation():
@@ -439,20 +453,35 @@ def test_flow_frame_input_and_validation():
         figures.plot_flow(pd.concat([frame, frame.iloc[[0]].assign(stage="analysed")]))
 
 
-def test_km_step_lines_bands_and_numbers_at_risk():
-    ax = figures.plot_km(km_curves(), times=[0, 3, 6, 9])
+def test_km_step_lines_bands_and_the_numbers_at_risk_as_given():
+    ax = figures.plot_km(km_curves(), at_risk=at_risk_table())
     lines = labelled_lines(ax)
     assert list(lines) == [COMP, ISO]  # sorted: the default reference first
     assert colour_of(lines[ISO]) == arm_rgba(ISO)
     assert lines[ISO].get_drawstyle() == "steps-post"
     assert lines[ISO].get_xdata()[0] == 0.0 and lines[ISO].get_ydata()[0] == 1.0
     assert len(ax.collections) == 2
+    assert list(ax.get_xticks()) == [0.0, 3.0, 6.0, 9.0]  # the ticks are the table's times
     at_risk = [text for text in ax.texts if text.get_gid() == "at-risk"]
     colours = style.arm_colours([COMP, ISO])
     iso = [text.get_text() for text in at_risk if text.get_color() == colours[ISO]]
     comp = [text.get_text() for text in at_risk if text.get_color() == colours[COMP]]
-    assert iso == ["50", "38", "20", ""]  # first row at or after 0, 3, 6, 9; blank after the end
-    assert comp == ["50", "50", "44", "35"]
+    assert iso == ["50", "41", "22", "0"]  # written as counted, never read off the curve
+    assert comp == ["50", "48", "44", "36"]
+
+
+def test_km_draws_the_at_risk_table_of_the_statistics_helper():
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"arm": np.repeat([COMP, ISO], 30), "day": rng.integers(1, 300, 60)})
+    data["event"] = rng.random(60) < 0.6
+    ticks = figures.time_ticks(data["day"])
+    table = at_risk(data, time="day", event="event", arm="arm", times=ticks)
+    curves = kaplan_meier(data, time="day", event="event", arm="arm")
+    ax = figures.plot_km(curves.estimates, at_risk=table.estimates)
+    written = [int(text.get_text()) for text in ax.texts if text.get_gid() == "at-risk"]
+    direct = [int((data.loc[data["arm"] == arm, "day"] >= tick).sum()) for arm in (COMP, ISO)
+              for tick in ticks]  # fmt: skip
+    assert written == direct and ticks[0] == 0
 
 
 def test_km_accepts_the_tidy_kaplan_meier_frame_and_no_table():
@@ -465,14 +494,16 @@ def test_km_accepts_the_tidy_kaplan_meier_frame_and_no_table():
             "estimate": curves["survival"],
             "ci_low": curves["ci_low"],
             "ci_high": curves["ci_high"],
-            "n": curves["at_risk"],
+            "n": 10,
             "scale": "survival probability",
         }
     )
     median = tidy.iloc[[0]].assign(visit=np.nan, scale="median time")
-    ax = figures.plot_km(pd.concat([tidy, median]), at_risk=False)
+    ax = figures.plot_km(pd.concat([tidy, median]))
     assert list(labelled_lines(ax)) == [COMP, ISO]
     assert not [text for text in ax.texts if text.get_gid() == "at-risk"]
+    with pytest.raises(ValueError, match="whole numbers"):
+        figures.plot_km(km_curves(), at_risk=at_risk_table().assign(estimate=-1.0))
 
 
 def test_ae_dots_two_panels_sorted_by_risk_difference():
@@ -483,7 +514,7 @@ def test_ae_dots_two_panels_sorted_by_risk_difference():
     assert list(lines) == [COMP, ISO]  # sorted: the default reference first
     assert colour_of(lines[COMP]) == arm_rgba(COMP)
     labels = [text.get_text() for text in ax.get_yticklabels()]
-    assert labels == ["headache", "xerosis", "cheilitis"]  # largest difference on top
+    assert labels == ["Headache", "Xerosis", "Cheilitis"]  # largest difference on top, in words
     assert_allclose(lines[ISO].get_ydata(), [2, 0, 1])  # cheilitis, headache, xerosis rows
     points = next(line for line in right.get_lines() if line.get_gid() == "points")
     assert_allclose(points.get_xdata(), [2.0, 35.0, 70.0])
@@ -521,7 +552,7 @@ def test_ae_dots_frame_from_tidy_incidence():
     assert isinstance(figures.plot_ae_dots(frame), Axes)
 
 
-def test_labs_mean_and_median_by_arm_with_uln():
+def test_labs_mean_and_median_by_arm_with_uln_and_the_share_above_it():
     ax = figures.plot_labs(lab_table(), dodge=0.0)
     lines = labelled_lines(ax)
     assert list(lines) == [COMP, ISO]  # sorted: the default reference first
@@ -529,15 +560,28 @@ def test_labs_mean_and_median_by_arm_with_uln():
     assert_allclose(lines[ISO].get_ydata(), [100.0, 170.0])
     uln = [line for line in ax.get_lines() if line.get_gid() == "uln"]
     assert [line.get_ydata()[0] for line in uln] == [150.0]
-    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert ax.get_ylim()[0] == 0  # values of a non-negative test from 0
+    shares = ax.figure.axes[1]
+    legend = [text.get_text() for text in shares.get_legend().get_texts()]
     assert legend == [COMP, ISO, "ULN 150 mg/dL"]
     assert ax.get_ylabel() == "Triglycerides (mg/dL)"
-    ax = figures.plot_labs(lab_table(), test="alt", statistic="median")
-    assert ax.get_ylabel() == "ALT (U/L)"
+    iso = next(line for line in shares.get_lines() if line.get_gid() == "share-1")
+    assert_allclose(iso.get_ydata(), [0.0, 100.0])  # 3 of 3 isotretinoin subjects above at month 3
+    assert shares.get_ylim() == (0, 100)
+    ax = figures.plot_labs(lab_table(), test="alt", statistic="median", shares=False)
+    assert ax.get_ylabel() == "ALT (U/L)" and len(ax.figure.axes) == 1
     with pytest.raises(ValueError, match=r"tests in the data: \['alt', 'triglycerides'\]"):
         figures.plot_labs(lab_table(), test="ast")
     with pytest.raises(ValueError, match="allowed"):
         figures.plot_labs(lab_table(), statistic="mode")
+
+
+def test_labs_on_given_axes():
+    fig, given = plt.subplots()
+    assert figures.plot_labs(lab_table(), shares=False, ax=given) is given
+    fig, (left, right) = plt.subplots(1, 2)
+    assert figures.plot_labs(lab_table(), axes=(left, right)) is left
+    assert figures.test_label("total_cholesterol") == "Total cholesterol"
 
 
 def test_missing_pattern_matrix_sorted_with_counts():
@@ -559,6 +603,81 @@ def test_missing_pattern_matrix_sorted_with_counts():
 
 
 # ---------------------------------------------------------------------------------------------
+# honest axes
+# ---------------------------------------------------------------------------------------------
+
+
+def pih_means(low_values=(1.7, 2.0, 2.4)) -> pd.DataFrame:
+    rows = []
+    for arm, shift in ((COMP, 0.0), (ISO, 0.3)):
+        for visit, value in zip((1, 3, 12), low_values, strict=True):
+            rows.append({"outcome": "pih_index", "contrast": arm, "visit": visit,
+                         "estimate": value + shift, "ci_low": value + shift - 2.5,
+                         "ci_high": value + shift + 0.4, "ci_level": 0.95, "scale": "mean"})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_mean_trajectories_start_at_zero_clip_at_the_scale_and_mark_the_primary_visit():
+    ax = figures.plot_mean_trajectories(pih_means(), primary=12, visit="week")
+    assert ax.get_ylim()[0] == 0  # a 0-12 index: the axis is not cut
+    assert "axis cut" not in ax.get_ylabel() and ax.get_xlabel() == "Week"
+    for bars in ax.collections:  # the error bars end at 0, the floor of the index
+        for segment in bars.get_segments():
+            assert np.min(np.asarray(segment)[:, 1]) >= 0
+    marker = [line for line in ax.get_lines() if line.get_gid() == "primary-visit"]
+    assert len(marker) == 1 and marker[0].get_xdata()[0] == 12
+    assert "primary" in [text.get_text() for text in ax.texts]
+    cut = figures.plot_mean_trajectories(pih_means(), from_zero=False)
+    assert cut.get_ylim()[0] < 0 or "axis cut" in cut.get_ylabel()
+
+
+def test_by_group_bands_stay_within_the_scale():
+    visits = visit_table()
+    visits["pih_index"] = [0.0, 0.0, 0.0, 9.0, 0.1, 0.0, 0.2, 8.0, 0.0, 0.0, 0.0]
+    ax = figures.plot_by_group(visits)
+    assert ax.get_ylim()[0] == 0
+    for band in ax.collections:
+        assert band.get_paths()[0].vertices[:, 1].min() >= 0
+
+
+def test_forest_log_ticks_cover_every_estimate_and_the_rows_show_n():
+    estimates = forest_estimates("rate ratio").assign(
+        estimate=[0.35, 0.6, 1.2],
+        ci_low=[0.28, 0.5, 0.9],
+        ci_high=[0.45, 0.75, 1.6],
+        n=[206, 183, 176],
+    )
+    ax = figures.plot_forest(estimates, truth=0.4)
+    ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
+    assert min(ticks) <= 0.28 and max(ticks) >= 1.6
+    assert [label.get_text() for label in ax.get_xticklabels()][:2] == ["0.2", "0.5"]
+    assert [text.get_text() for text in ax.texts if text.get_gid() == "n-text"] == [
+        "206",
+        "183",
+        "176",
+    ]
+    assert [line.get_xdata()[0] for line in ax.get_lines() if line.get_gid() == "truth"] == [0.4]
+    assert any(text.get_gid() == "truth-label" for text in ax.texts)
+    assert figures.estimates.log_ticks(np.array([0.35, 0.5])) == [0.2, 0.5]
+
+
+def test_flow_keeps_the_design_order_of_the_arms():
+    frame = figures.flow_frame(FLOW)
+    frame["arm"] = pd.Categorical(frame["arm"], categories=["vehicle", COMP, ISO])
+    ax = figures.plot_flow(frame)
+    boxes = [patch for patch in ax.patches if patch.get_gid() == "flow-box"]
+    allocated = [box for box in boxes if to_rgba(box.get_edgecolor()) != to_rgba(INK)][:2]
+    # isotretinoin (third arm of the design) keeps the design's third colour and the right column
+    palette = style.arm_colours(["vehicle", COMP, ISO])
+    assert {to_rgba(box.get_edgecolor()) for box in allocated} == {
+        to_rgba(palette[COMP]),
+        to_rgba(palette[ISO]),
+    }
+    iso = next(box for box in allocated if to_rgba(box.get_edgecolor()) == to_rgba(palette[ISO]))
+    assert iso.get_x() > 0.5
+
+
+# ---------------------------------------------------------------------------------------------
 # house style
 # ---------------------------------------------------------------------------------------------
 
@@ -576,6 +695,20 @@ def test_arm_colours_follow_the_design_order_and_stay_put_across_figures():
     ax = figures.plot_spaghetti(visits, outcome="y")
     # sarecycline alone in this figure keeps its colour of the whole design (second arm)
     assert colour_of(ax.get_lines()[0]) == to_rgba(style.ARM_PALETTE[1])
+
+
+def test_grade_and_skin_type_colours_are_not_arm_colours():
+    palettes = [style.grade_colours(5), list(style.FITZPATRICK_COLOURS.values()),
+                list(style.group_colours(["I–II", "III", "IV", "V–VI"]).values())]  # fmt: skip
+    for colours in palettes:
+        for colour in colours:
+            distance = min(style.lab_distance(colour, arm) for arm in style.ARM_PALETTE)
+            assert distance >= style.MIN_DISTANCE_FROM_ARMS, colour
+    ax = figures.plot_stacked_grades(visit_table())
+    grades = {
+        to_rgba(patch.get_facecolor()) for patch in ax.patches if patch.get_gid() != "arm-strip"
+    }
+    assert not grades & {to_rgba(colour) for colour in style.ARM_PALETTE}
 
 
 def test_sequential_palette_goes_light_to_dark():

@@ -501,6 +501,176 @@ def study_flow(
     return pd.DataFrame(rows)
 
 
+#: Why the flow diagram starts at enrolment: what the data standard cannot show.
+NO_SCREENING = (
+    "screening is not recorded (the data standard has no screening table): those assessed "
+    "for eligibility and those excluded before randomisation cannot be shown"
+)
+#: The words of the outcome families in the flow diagram.
+FAMILY_WORDS = {"lesions": "lesions", "scars": "scars", "pih": "PIH"}
+
+
+def scheduled_day(design, visit) -> float:
+    """The study day of a scheduled visit: the visit times the days of its unit.
+
+    >>> from acne_outcomes.design import Design
+    >>> round(scheduled_day(Design(visit_unit="months"), 5), 1), scheduled_day(Design(visit_unit="weeks"), 12)
+    (152.2, 84.0)
+    """
+    return float(visit) * standard.DAYS_PER_VISIT_UNIT[design.visit_unit]
+
+
+def _reasons(reasons: pd.Series) -> str:
+    """Reasons with their counts, most frequent first, one per line: ``"adverse event 3"``."""
+    labels = standard.category_labels("discontinuation_reason")
+    words = [
+        "reason not recorded"
+        if pd.isna(reason)
+        else labels.get(reason, str(reason).replace("_", " "))
+        for reason in reasons.astype(object)
+    ]
+    counts = pd.Series(words, dtype=object).value_counts()
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "\n".join(f"{reason} {count}" for reason, count in ranked)
+
+
+def _observed_after_baseline(study, outcomes) -> pd.Series:
+    """Whether each visit row holds an observed value of any of ``outcomes`` after baseline."""
+    visits = study.visits
+    column = study.design.visit_column
+    present = [name for name in outcomes if name in visits.columns]
+    observed = visits[present].notna().any(axis=1) if present else pd.Series(False, visits.index)
+    return observed & (visits[column] != study.design.baseline_visit)
+
+
+def consort_flow(study) -> pd.DataFrame:
+    """The CONSORT 2010 flow of participants, from the row accounting of the study's tables.
+
+    Enrolment (every subject in ``subjects``, randomised; screening is not in the data
+    standard, :data:`NO_SCREENING`), allocation per arm (with those who received the
+    allocated treatment: ``end_of_treatment_day`` recorded), follow-up per arm (discontinued
+    during treatment — ``discontinuation_day`` on or before the scheduled day of the design's
+    end of treatment — and in the follow-up after it, each with its reasons; completed; no
+    outcome recorded after baseline) and analysis per arm at each primary visit of the design
+    (the families measured there), with who was not analysed and why.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    DataFrame
+        One row per box, in drawing order, with the columns of
+        :func:`acne_outcomes.figures.plot_flow` (``stage``, ``arm``, ``n``, ``detail``) and
+        ``key`` (what the box counts: ``enrolled``, ``allocated``, ``discontinued_treatment``
+        and ``discontinued_follow_up`` — or ``discontinued`` when the design has no end of
+        treatment, or no visit after it — ``completed``, ``no_post_baseline`` and
+        ``analysed:<visit>``) and ``not_analysed`` (allocated minus analysed, on the analysis
+        boxes; 0 elsewhere). ``arm`` is a categorical in the design's order (missing for the
+        enrolment box). The boxes add up: per arm, allocated = the discontinued boxes +
+        completed = analysed + not analysed at each primary visit; enrolled = Σ allocated.
+
+    Examples
+    --------
+    >>> from acne_outcomes.study import Study
+    >>> subjects = pd.DataFrame({"subject_id": ["S1", "S2", "S3"], "arm": ["a", "a", "b"],
+    ...     "site": "X", "age": 20, "sex": "male", "fitzpatrick": "II", "weight_kg": 70.0,
+    ...     "baseline_iga": 3, "randomisation_day": 0, "end_of_treatment_day": [90, 20, 90],
+    ...     "discontinuation_day": [None, 20, None],
+    ...     "discontinuation_reason": [None, "adverse_event", None]})
+    >>> visits = pd.DataFrame({"subject_id": ["S1", "S1", "S2", "S3", "S3"],
+    ...     "month": [0, 3, 0, 0, 3], "inflammatory_lesions": [20, 5, 30, 25, 20]})
+    >>> flow = consort_flow(Study.from_tables(subjects, visits))
+    >>> flow[["key", "arm", "n", "not_analysed"]].values.tolist()[:4]
+    [['enrolled', nan, 3, 0], ['allocated', 'a', 2, 0], ['allocated', 'b', 1, 0], ['discontinued', 'a', 1, 0]]
+    >>> flow.loc[flow["key"] == "analysed:3", ["arm", "n", "not_analysed"]].values.tolist()
+    [['a', 1, 1], ['b', 1, 0]]
+    """
+    design = study.design
+    subjects = study.subjects
+    column = design.visit_column
+    families = standard.outcome_families()
+    outcomes = [name for name in design.outcomes if families.get(name) in standard.OUTCOME_FAMILIES]
+    left_day = pd.to_numeric(subjects["discontinuation_day"], errors="coerce").astype("float64")
+    eot = design.end_of_treatment
+    later = eot is not None and any(visit > eot for visit in design.visits)
+    observed = _observed_after_baseline(study, outcomes)
+    with_data = set(study.visits.loc[observed, "subject_id"])
+    rows = [
+        {"key": "enrolled", "stage": "Enrolled and randomised", "arm": None,
+         "n": len(subjects), "detail": NO_SCREENING}
+    ]  # fmt: skip
+    periods = []
+    if later:
+        end = scheduled_day(design, eot)
+        name = design.visit_name(eot)
+        periods = [
+            ("discontinued_treatment", f"Discontinued during treatment (to {name})",
+             left_day.notna() & (left_day <= end)),
+            ("discontinued_follow_up", f"Discontinued in follow-up (after {name})",
+             left_day.notna() & (left_day > end)),
+        ]  # fmt: skip
+    else:
+        periods = [("discontinued", "Discontinued", left_day.notna())]
+    primary = {}
+    for family, visit in design.primary_visits.items():
+        primary.setdefault(visit, []).append(family)
+    arms = design.labels
+    boxes = {key: [] for key in ["allocated", *(p[0] for p in periods), "completed",
+                                 "no_post_baseline", *(f"analysed:{v:g}" for v in sorted(primary))]}  # fmt: skip
+    for label in arms:
+        member = (subjects["arm"] == label).to_numpy()
+        members = subjects.loc[member]
+        received = int(members["end_of_treatment_day"].notna().sum())
+        detail = f"received the allocated treatment {received}"
+        if received < len(members):
+            detail += f"\ndid not receive it {len(members) - received}"
+        boxes["allocated"].append(("Allocated", label, len(members), detail, 0))
+        for key, stage, mask in periods:
+            chosen = members.loc[mask.to_numpy()[member]]
+            boxes[key].append(
+                (stage, label, len(chosen), _reasons(chosen["discontinuation_reason"]), 0)
+            )
+        completed = int(left_day[member].isna().sum())
+        boxes["completed"].append(("Completed the study", label, completed, "", 0))
+        without = int((~members["subject_id"].isin(with_data)).sum())
+        boxes["no_post_baseline"].append(
+            ("No outcome recorded after baseline", label, without,
+             "in no longitudinal analysis" if without else "", 0)
+        )  # fmt: skip
+        for visit in sorted(primary):
+            measured = [name for name in outcomes if families[name] in primary[visit]]
+            at = study.visits[(study.visits[column] == visit)]
+            seen = (
+                set(at.loc[at[measured].notna().any(axis=1), "subject_id"]) if measured else set()
+            )
+            analysed = members["subject_id"].isin(seen).to_numpy()
+            missing = len(members) - int(analysed.sum())
+            before = int(
+                (left_day[member] < scheduled_day(design, visit)).to_numpy()[~analysed].sum()
+            )
+            detail = ""
+            if missing:
+                detail = f"not analysed {missing}: left before {design.visit_name(visit)} {before}"
+                detail += f"; value missing {missing - before}"
+            words = ", ".join(FAMILY_WORDS[family] for family in primary[visit])
+            stage = f"Analysed at {design.visit_name(visit)}: {words}"
+            boxes[f"analysed:{visit:g}"].append(
+                (stage, label, int(analysed.sum()), detail, missing)
+            )
+    for key, entries in boxes.items():
+        rows += [
+            {"key": key, "stage": stage, "arm": label, "n": n, "detail": detail}
+            | {"not_analysed": missing}
+            for stage, label, n, detail, missing in entries
+        ]
+    flow = pd.DataFrame(rows, columns=["key", "stage", "arm", "n", "detail", "not_analysed"])
+    flow["not_analysed"] = flow["not_analysed"].fillna(0).astype(int)
+    flow["arm"] = pd.Categorical(flow["arm"], categories=arms)
+    return flow
+
+
 def at_visit(frame: pd.DataFrame, *, visit: str, value, outcome: str | None = None) -> pd.DataFrame:
     """The rows of ``frame`` at one visit (with ``outcome`` present, if named).
 

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from acne_outcomes.derive import REASON_BASELINE_ROW
 from acne_outcomes.simulate import true_contrast
 from acne_outcomes.stats.tidy import Result
-from acne_outcomes.tables import format_p
+from acne_outcomes.tables import format_p, visit_label
 
 
 def describe_source(study) -> str:
@@ -147,12 +148,18 @@ def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -
     ``exclusions`` is a derivation's ``exclusions`` frame (one row per excluded row, with a
     ``reason``), a statistics :class:`~acne_outcomes.stats.tidy.Result` (its ``excluded``
     diagnostics, :meth:`~acne_outcomes.stats.tidy.Result.exclusions`) or a mapping
-    reason → count.
+    reason → count. Baseline rows set aside by a change-from-baseline derivation
+    (:data:`acne_outcomes.derive.REASON_BASELINE_ROW`) are the reference values every change
+    is measured from, not lost data: they are counted apart from the rows not analysed.
 
     Examples
     --------
     >>> describe_exclusions({"no baseline value": 2, "no post-baseline value": 1})
     'Rows not analysed (3), by reason — no baseline value: 2; no post-baseline value: 1.'
+    >>> describe_exclusions({REASON_BASELINE_ROW: 266, "outcome missing": 40})
+    'Baseline rows (266) are the reference values each change is measured from, not losses. Rows not analysed (40), by reason — outcome missing: 40.'
+    >>> describe_exclusions({REASON_BASELINE_ROW: 266})
+    'Baseline rows (266) are the reference values each change is measured from, not losses; every other row was analysed.'
     >>> describe_exclusions(pd.DataFrame({"reason": []}))
     'No rows were excluded.'
     """
@@ -164,9 +171,17 @@ def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -
         counts = {str(reason): int(count) for reason, count in exclusions.items() if count}
     if not counts:
         return "No rows were excluded."
+    baseline = int(counts.pop(REASON_BASELINE_ROW, 0))
+    reference = (
+        f"Baseline rows ({baseline}) are the reference values each change is measured from, "
+        "not losses"
+    )
+    if not counts:
+        return reference + "; every other row was analysed."
     ranked = sorted(counts.items(), key=lambda item: -item[1])  # most frequent first
     listed = "; ".join(f"{reason}: {count}" for reason, count in ranked)
-    return f"Rows not analysed ({sum(counts.values())}), by reason — {listed}."
+    sentence = f"Rows not analysed ({sum(counts.values())}), by reason — {listed}."
+    return f"{reference}. {sentence}" if baseline else sentence
 
 
 def compare_with_truth(
@@ -251,3 +266,82 @@ def describe_tipping_point(result) -> str:
         f"the {arm} arm by {tipping:+g} points changes the conclusion: that is how far "
         "the missing outcomes would have to depart from the MAR prediction."
     )
+
+
+def true_value(truth: dict | None, row: Mapping) -> float | None:
+    """The true value of one estimate (a tidy-frame row in the design's labels), for synthetic
+    data; ``None`` for real data or an estimate the truth does not hold.
+
+    >>> true_value(None, {"outcome": "pih_index"}) is None
+    True
+    """
+    if not truth:
+        return None
+    return _true_value(truth, row)
+
+
+def describe_consort(flow: pd.DataFrame, design) -> str:
+    """The flow of participants of :func:`acne_outcomes.derive.consort_flow`, in sentences.
+
+    One sentence for enrolment, then one per arm: allocated, left the study (during
+    treatment and in follow-up, when the design has an end of treatment), completed, and
+    analysed at each primary visit.
+
+    Examples
+    --------
+    >>> flow = pd.DataFrame({"key": ["enrolled", "allocated", "discontinued", "completed",
+    ...     "no_post_baseline", "analysed:3"], "stage": ["", "", "", "", "",
+    ...     "Analysed at month 3: lesions"], "arm": [None, "a", "a", "a", "a", "a"],
+    ...     "n": [10, 10, 2, 8, 1, 8], "not_analysed": [0, 0, 0, 0, 0, 2]})
+    >>> from acne_outcomes.design import Arm, Design
+    >>> describe_consort(flow, Design(arms=(Arm("a", "Drug"),)))
+    '10 subjects were enrolled and randomised. **Drug**: 10 allocated; 2 (20%) left the study early; 8 completed; 1 had no outcome recorded after baseline; analysed at month 3: lesions 8 of 10.'
+    """
+
+    def count(key: str, arm=None) -> int:
+        rows = flow[(flow["key"] == key) & ((flow["arm"] == arm) if arm is not None else True)]
+        return int(rows["n"].sum())
+
+    parts = [f"{count('enrolled')} subjects were enrolled and randomised."]
+    for arm in design.arms:
+        allocated = count("allocated", arm.label)
+        pieces = [f"{allocated} allocated"]
+        for key, words in (
+            ("discontinued", "left the study early"),
+            ("discontinued_treatment", "left during treatment"),
+            ("discontinued_follow_up", "left in follow-up"),
+        ):
+            if (flow["key"] == key).any():
+                left = count(key, arm.label)
+                share = f" ({100 * left / allocated:.0f}%)" if allocated else ""
+                pieces.append(f"{left}{share} {words}")
+        pieces.append(f"{count('completed', arm.label)} completed")
+        without = count("no_post_baseline", arm.label)
+        if without:
+            pieces.append(f"{without} had no outcome recorded after baseline")
+        for stage in pd.unique(flow.loc[flow["key"].str.startswith("analysed:"), "stage"]):
+            rows = flow[(flow["stage"] == stage) & (flow["arm"] == arm.label)]
+            if len(rows):
+                pieces.append(
+                    f"{stage[0].lower()}{stage[1:]} {int(rows['n'].iloc[0])} of {allocated}"
+                )
+        parts.append(f"**{arm.name}**: " + "; ".join(pieces) + ".")
+    return " ".join(parts)
+
+
+def visit_labels(estimates: pd.DataFrame, design, family: str | None = None) -> list[str]:
+    """Row labels of per-visit estimates with the primary visit marked: ``"Month 5 (primary)"``,
+    ``"Month 3 (secondary)"`` (two arms), ``"B / A, month 5 (primary)"`` (more arms).
+
+    >>> from acne_outcomes.design import Arm, Design
+    >>> design = Design(arms=(Arm("v", "v"), Arm("d", "d")), visit_unit="months",
+    ...                 visits=(0, 3, 5), primary_visits={"lesions": 5})
+    >>> visit_labels(pd.DataFrame({"contrast": ["d / v"] * 2, "visit": [3, 5]}), design, "lesions")
+    ['Month 3 (secondary)', 'Month 5 (primary)']
+    """
+    primary = design.primary_visit(family) if family is not None else None
+    labels = []
+    for contrast, visit in zip(estimates["contrast"], estimates["visit"], strict=True):
+        when = visit_label(visit, design, primary=primary)
+        labels.append(when if design.n_arms == 2 else f"{contrast}, {when[:1].lower()}{when[1:]}")
+    return labels

@@ -2,8 +2,9 @@
 
 One palette (Okabe & Ito 2008, safe for the common colour-vision deficiencies), one colour per
 arm everywhere, by the arm's place in the study's design (:data:`ARM_PALETTE`,
-:func:`arm_colours`: the reference arm blue, the next vermillion, ...), an ordered sequential palette for
-Fitzpatrick skin-phototype groups and ordinal grades, matplotlib settings readable at journal
+:func:`arm_colours`: the reference arm blue, the next vermillion, ...), ordered sequential palettes
+that stay clear of every arm colour — greys for ordinal grades (:func:`grade_colours`) and
+skin-toned browns for Fitzpatrick skin-phototype groups (:func:`group_colours`) — matplotlib settings readable at journal
 column widths (:data:`HOUSE_RC`, :func:`house_style`, :func:`figure`) and :func:`save_figure`,
 which writes PNG, SVG and PDF whose bytes depend only on the figure (no dates, no version
 strings, fixed SVG ids, fixed resolution).
@@ -30,8 +31,9 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import to_hex
+from matplotlib.colors import Colormap, LinearSegmentedColormap, to_hex, to_rgb
 from matplotlib.figure import Figure
 
 #: Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), black omitted.
@@ -72,8 +74,17 @@ TEACHING_COLOURS = {
 #: Fitzpatrick skin phototypes, in order.
 FITZPATRICK_TYPES = ("I", "II", "III", "IV", "V", "VI")
 
-#: Sequential colour map for ordered groups (Fitzpatrick types) and ordinal grades.
-SEQUENTIAL_CMAP = "YlOrBr"
+#: Sequential colour map of ordinal grades (no scars ... severe): greys, light to dark. A hue would
+#: meet an arm colour (the Okabe-Ito hues are all arms), so a grade is never read as an arm.
+SEQUENTIAL_CMAP = "Greys"
+
+#: The two ends of the skin-phototype ramp, light (type I) to dark (type VI): desaturated browns,
+#: far from the saturated orange and vermillion of the arms (CIE L*a*b* distance above 40).
+SKIN_TONE_ENDS = ("#C8B29C", "#2E1E14")
+
+#: The smallest CIE L*a*b* distance (ΔE*ab, 1976) a grade or skin-type colour keeps from every arm
+#: colour of :data:`ARM_PALETTE`; a test holds the palettes to it.
+MIN_DISTANCE_FROM_ARMS = 35.0
 
 #: Journal column widths in inches: single 89 mm, double 183 mm.
 WIDTHS = {"single": 89 / 25.4, "double": 183 / 25.4}
@@ -152,35 +163,88 @@ def arm_colours(arms: Sequence[object]) -> dict[object, str]:
     return {arm: ARM_PALETTE[index % len(ARM_PALETTE)] for index, arm in enumerate(arms)}
 
 
-def sequential_colours(count: int, *, low: float = 0.4, high: float = 1.0) -> list[str]:
-    """Return ``count`` ordered colours (light to dark) from :data:`SEQUENTIAL_CMAP`.
+def sequential_colours(
+    count: int, *, low: float = 0.4, high: float = 1.0, cmap: str | Colormap = SEQUENTIAL_CMAP
+) -> list[str]:
+    """Return ``count`` ordered colours (light to dark) from a sequential colour map.
 
     ``low`` and ``high`` are the positions (0–1) of the first and last colour in the map; the
-    default starts at a mid tone, dark enough for lines on white.
+    default starts at a mid tone, dark enough for lines on white. ``cmap`` is a colour map or
+    its name, by default :data:`SEQUENTIAL_CMAP` (greys).
 
     Examples
     --------
     >>> sequential_colours(3)
-    ['#febb47', '#d85a09', '#662506']
+    ['#b5b5b5', '#5f5f5f', '#000000']
     """
     if count < 1:
         raise ValueError(f"count must be at least 1; got {count!r}")
-    cmap = mpl.colormaps[SEQUENTIAL_CMAP]
+    cmap = mpl.colormaps[cmap] if isinstance(cmap, str) else cmap
     if count == 1:
         return [to_hex(cmap((low + high) / 2))]
     step = (high - low) / (count - 1)
     return [to_hex(cmap(low + step * index)) for index in range(count)]
 
 
+def grade_colours(count: int) -> list[str]:
+    """``count`` colours for the levels of an ordinal grade, light (lowest grade) to dark.
+
+    Greys (:data:`SEQUENTIAL_CMAP`), from a near-white that still shows on white paper to
+    near-black: no grade takes an arm's colour.
+
+    Examples
+    --------
+    >>> grade_colours(5)
+    ['#f6f6f6', '#d2d2d2', '#999999', '#616161', '#1d1d1d']
+    """
+    return sequential_colours(count, low=0.08, high=0.9)
+
+
+#: The skin-phototype colour map, light to dark browns (:data:`SKIN_TONE_ENDS`).
+SKIN_TONE_CMAP = LinearSegmentedColormap.from_list("skin-tones", list(SKIN_TONE_ENDS))
+
 #: One colour per Fitzpatrick type, light (I) to dark (VI).
-FITZPATRICK_COLOURS = dict(zip(FITZPATRICK_TYPES, sequential_colours(6), strict=True))
+FITZPATRICK_COLOURS = dict(
+    zip(
+        FITZPATRICK_TYPES,
+        sequential_colours(6, low=0.0, high=1.0, cmap=SKIN_TONE_CMAP),
+        strict=True,
+    )
+)
+
+
+def lab_distance(first: str, second: str) -> float:
+    """The CIE 1976 L*a*b* colour difference ΔE*ab of two colours (sRGB, D65 white).
+
+    About 2.3 is a just-noticeable difference; colours more than 30 apart are not confused.
+
+    Examples
+    --------
+    >>> round(lab_distance("#000000", "#FFFFFF"), 1)
+    100.0
+    """
+    return float(np.linalg.norm(_lab(first) - _lab(second)))
+
+
+def _lab(colour: str) -> np.ndarray:
+    rgb = np.array(to_rgb(colour))
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = _SRGB_TO_XYZ @ linear / _D65
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+_SRGB_TO_XYZ = np.array(
+    [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+)
+_D65 = np.array([0.95047, 1.0, 1.08883])
 
 
 def group_colours(levels: Sequence[object]) -> dict[object, str]:
     """Map ordered group levels (e.g. ``I–II, III, IV, V–VI``) to sequential colours.
 
     Single Fitzpatrick types keep their colour of :data:`FITZPATRICK_COLOURS` when every
-    level is one; any other set of levels is spread over the sequential palette in order.
+    level is one; any other set of levels is spread over the same skin-tone ramp in order.
 
     Examples
     --------
@@ -193,7 +257,8 @@ def group_colours(levels: Sequence[object]) -> dict[object, str]:
     levels = list(levels)
     if levels and all(str(level) in FITZPATRICK_COLOURS for level in levels):
         return {level: FITZPATRICK_COLOURS[str(level)] for level in levels}
-    return dict(zip(levels, sequential_colours(len(levels)), strict=True))
+    colours = sequential_colours(len(levels), low=0.0, high=1.0, cmap=SKIN_TONE_CMAP)
+    return dict(zip(levels, colours, strict=True))
 
 
 @contextlib.contextmanager

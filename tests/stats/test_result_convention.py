@@ -49,7 +49,8 @@ NOT_RESULTS = {"adjust_p_values", "nnt_interval", "nnt_label"}
 # data queries that choose what to analyse: a list in, no estimate out
 QUERIES = {"tests_with_limits"}
 # results whose estimates are a documented table rather than the tidy estimate frame
-TABLES = {"ae_table", "lab_shift_table", "worst_grade_table", "fixed_sequence"}
+TABLES = {"ae_table", "lab_shift_table", "worst_grade_table", "fixed_sequence", "ae_overview",
+          "lab_abnormalities"}  # fmt: skip
 
 MMRM_NAMES = {"converged", "iterations", "log_likelihood", "covariance_structure", "df_method",
               "n_subjects", "n_observations"}  # fmt: skip
@@ -80,8 +81,15 @@ def _longitudinal_trial(n_subjects=40, seed=0):
 
 
 MISSING = {"outcome": "y", "subject": "id", "visit": "month", "arm": "arm", "baseline": "base"}
+LABS = {"subject": "subject_id", "visit": "month", "test": "test", "value": "value",
+        "upper_limit": "uln"}  # fmt: skip
 COUNTS = {"outcome": "lesions", "subject": "subject_id", "visit": "month", "arm": "arm"}
 SAFETY = {"subject": "subject_id", "arm": "arm"}
+
+
+def _labs():
+    return pd.DataFrame({"subject_id": [1, 1, 2, 3, 3], "month": [0, 1, 0, 0, 1], "test": "alt",
+                         "value": [30, 90, 20, 50, 20], "uln": 40.0})  # fmt: skip
 
 
 def _safety():
@@ -278,6 +286,45 @@ CASES = {
             _safety()[0], _safety()[1], **SAFETY, grade="severity_grade"
         ),
         {"n_subjects"},
+    ),
+    "ae_overview": (
+        lambda: safety.ae_overview(
+            _with_missing(_safety()[0], "severity_grade"),
+            _safety()[1],
+            **SAFETY,
+            serious=None,
+            reason=None,
+        ),  # fmt: skip
+        {"n_subjects", EXCLUDED},
+    ),
+    "lab_abnormalities": (
+        lambda: safety.lab_abnormalities(_labs(), **LABS),
+        {"n_subjects", EXCLUDED},
+    ),
+    "share_above_limit": (
+        lambda: safety.share_above_limit(
+            _labs().assign(uln=[40.0, None, 40.0, 40.0, 40.0]), **LABS
+        ),
+        {EXCLUDED},
+    ),
+    "at_risk": (
+        lambda: survival.at_risk(
+            _with_missing(_csv("survival/survival_data.csv"), "day"),
+            time="day",
+            event="cleared",
+            arm="arm",
+            times=[0, 30],
+        ),  # fmt: skip
+        {"n_subjects", EXCLUDED},
+    ),
+    "time_to_event_summary": (
+        lambda: survival.time_to_event_summary(
+            _with_missing(_csv("survival/survival_data.csv"), "day"),
+            time="day",
+            event="cleared",
+            arm="arm",
+        ),  # fmt: skip
+        {"n_events", "converged", "monotone_likelihood", EXCLUDED},
     ),
 }
 

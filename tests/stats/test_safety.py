@@ -9,11 +9,15 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
+from acne_outcomes.simulate import simulate_study
 from acne_outcomes.stats.safety import (
     ANY_EVENT,
     ae_incidence,
+    ae_overview,
     ae_table,
+    lab_abnormalities,
     lab_shift_table,
+    share_above_limit,
     worst_grade_table,
 )
 
@@ -140,7 +144,8 @@ def test_lab_shift_table():
         ["iso", "<= 1 x ULN", "> 1 x ULN", 1],
         ["iso", "> 1 x ULN", "<= 1 x ULN", 1],
     ]
-    assert len(table) == 2 * 2 * 2 * 2  # test × arm × 2 × 2, zeros kept
+    # arm × 2 × 2 for triglycerides, zeros kept; the pregnancy test (no ULN) has no rows
+    assert len(table) == 2 * 2 * 2 and set(table["test"]) == {"triglycerides"}
     excluded = shifts.diagnostics.loc[shifts.diagnostics["diagnostic"] == "excluded"]
     assert excluded[["outcome", "detail", "value"]].values.tolist() == [
         ["pregnancy", "no ULN or no value (qualitative test)", 1],
@@ -214,3 +219,115 @@ def test_exposure_adjusted_rate_censors_at_the_first_event_on_cgd():
         assert_allclose(100 * expected.loc[arm, "x"] / whole,
                         expected.loc[arm, "rate_whole_follow_up"], rtol=1e-9)  # fmt: skip
         assert rates.loc[arm, "estimate"] > expected.loc[arm, "rate_whole_follow_up"]
+
+
+# ---------------------------------------------------------------------- the overview, by hand
+
+
+@pytest.fixture(scope="module")
+def rct():
+    return simulate_study("rct", seed=0)
+
+
+def _direct_overview(study) -> dict:
+    """Each overview row counted straight from the tables: {(category, arm): (n, N)}."""
+    subjects = study.subjects
+    events = study.adverse_events
+    arms = {
+        arm: set(subjects.loc[subjects["arm"] == arm, "subject_id"])
+        for arm in ("comparator", "isotretinoin")
+    }
+    serious = set(events.loc[events["serious"].astype(bool), "subject_id"])
+    severe = set(events.loc[events["severity_grade"].astype(int) >= 3, "subject_id"])
+    anyone = set(events["subject_id"])
+    left = set(subjects.loc[subjects["discontinuation_reason"] == "adverse_event", "subject_id"])
+    tests = study.labs[(study.labs["test"] == "pregnancy") & study.labs["value"].notna()]
+    tested = set(tests["subject_id"])
+    positive = set(tests.loc[tests["value"] == 1, "subject_id"])
+    out = {}
+    for arm, members in arms.items():
+        out[("any adverse event", arm)] = (len(anyone & members), len(members))
+        out[("serious adverse event", arm)] = (len(serious & members), len(members))
+        out[("adverse event of grade ≥ 3", arm)] = (len(severe & members), len(members))
+        out[("adverse event leading to discontinuation", arm)] = (len(left & members), len(members))
+        out[("positive pregnancy test", arm)] = (len(positive & members), len(tested & members))
+    return out
+
+
+def test_every_row_of_the_ae_overview_against_a_direct_count(rct):
+    result = ae_overview(
+        rct.adverse_events, rct.subjects, rct.labs, subject="subject_id", arm="arm"
+    )
+    table = result.estimates
+    expected = _direct_overview(rct)
+    assert len(table) == len(expected) == 10
+    for row in table.to_dict("records"):
+        n, denominator = expected[(row["category"], row["arm"])]
+        assert (row["n_with_event"], row["n_subjects"]) == (n, denominator), row
+        assert row["percent"] == pytest.approx(100 * n / denominator)
+    assert result.diagnostic("n_subjects") == rct.n_subjects
+    # the default study has what the safety section must show: severe events, discontinuations
+    # for adverse events and positive pregnancy tests on isotretinoin
+    iso = table[table["arm"] == "isotretinoin"].set_index("category")["n_with_event"]
+    assert (
+        iso["adverse event of grade ≥ 3"] > 0
+        and iso["adverse event leading to discontinuation"] > 0
+    )
+    assert iso["positive pregnancy test"] > 0
+
+
+def test_ae_overview_without_labs_or_events_and_with_missing_grades():
+    subjects = pd.DataFrame({"subject_id": [1, 2, 3], "arm": ["a", "b", "b"],
+                             "discontinuation_reason": [None, None, "adverse_event"]})  # fmt: skip
+    events = pd.DataFrame({"subject_id": [2, 3], "serious": [None, False],
+                           "severity_grade": [4, None]})  # fmt: skip
+    result = ae_overview(events, subjects, subject="subject_id", arm="arm")
+    table = result.estimates.set_index(["category", "arm"])
+    assert "positive pregnancy test" not in table.index.get_level_values(0)
+    assert table.loc[("adverse event of grade ≥ 3", "b"), "n_with_event"] == 1
+    assert table.loc[("adverse event leading to discontinuation", "b"), "n_with_event"] == 1
+    assert result.exclusions() == {
+        "serious missing (events)": 1,
+        "severity_grade missing (events)": 1,
+    }
+    empty = ae_overview(events.iloc[0:0], subjects, subject="subject_id", arm="arm").estimates
+    assert (empty.loc[empty["category"] == "any adverse event", "n_with_event"] == 0).all()
+    with pytest.raises(ValueError, match="not in subjects"):
+        ae_overview(events.assign(subject_id=[2, 9]), subjects, subject="subject_id", arm="arm")
+
+
+def test_lab_abnormalities_and_share_above_limit_against_direct_counts(rct):
+    labs = rct.labs.merge(rct.subjects[["subject_id", "arm"]], on="subject_id")
+    keys = dict(subject="subject_id", visit="month", test="test", value="value",
+                upper_limit="upper_limit_normal", arm="arm")  # fmt: skip
+    table = lab_abnormalities(labs, **keys).estimates.set_index(["test", "arm"])
+    assert "pregnancy" not in table.index.get_level_values(0)
+    limited = labs[labs["upper_limit_normal"].notna() & labs["value"].notna()]
+    above = limited["value"] > limited["upper_limit_normal"]
+    base = (
+        limited[limited["month"] == 0]
+        .assign(above=above)
+        .groupby(["test", "arm", "subject_id"], observed=True)["above"]
+        .max()
+    )
+    post = (
+        limited[limited["month"] != 0]
+        .assign(above=above)
+        .groupby(["test", "arm", "subject_id"], observed=True)["above"]
+        .max()
+    )
+    both = pd.concat({"base": base, "post": post}, axis=1, join="inner").reset_index()
+    for (name, arm), block in both.groupby(["test", "arm"], observed=True):
+        row = table.loc[(name, arm)]
+        assert row["n_subjects"] == len(block)
+        assert row["n_above"] == block["post"].sum()
+        assert row["n_normal_baseline"] == (~block["base"]).sum()
+        assert row["n_new"] == (~block["base"] & block["post"]).sum()
+    shares = share_above_limit(labs, **keys).estimates
+    row = shares[(shares["outcome"] == "triglycerides") & (shares["contrast"] == "isotretinoin")
+                 & (shares["visit"] == 3)].iloc[0]  # fmt: skip
+    at = limited[(limited["test"] == "triglycerides") & (limited["arm"] == "isotretinoin")
+                 & (limited["month"] == 3)]  # fmt: skip
+    assert row["n"] == at["subject_id"].nunique()
+    assert row["estimate"] == pytest.approx((at["value"] > at["upper_limit_normal"]).mean())
+    assert row["ci_low"] <= row["estimate"] <= row["ci_high"]

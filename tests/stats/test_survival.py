@@ -10,7 +10,13 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats as scipy_stats
 
-from acne_outcomes.stats.survival import cox_model, kaplan_meier, log_rank
+from acne_outcomes.stats.survival import (
+    at_risk,
+    cox_model,
+    kaplan_meier,
+    log_rank,
+    time_to_event_summary,
+)
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "survival"
 KEYS = {"time": "day", "event": "cleared"}
@@ -184,3 +190,53 @@ def test_truth_recovery_slow():
     assert abs(bias) < 0.02
     minimum = scipy_stats.binom.ppf(0.001, 600, 0.95)
     assert covered >= minimum and km_covered >= minimum
+
+
+def test_numbers_at_risk_are_a_direct_count(data):
+    times = [0, 30, 61.5, 90, 1000]
+    table = at_risk(data, **KEYS, arm="arm", times=times).estimates
+    for row in table.to_dict("records"):
+        followed = data.loc[data["arm"] == row["contrast"], "day"]
+        assert row["estimate"] == (followed >= row["visit"]).sum(), row
+        assert row["n"] == len(followed)
+    assert table["scale"].unique().tolist() == ["number at risk"]
+    first = table[table["visit"] == 0].set_index("contrast")["estimate"]
+    assert first.to_dict() == data.groupby("arm").size().astype(float).to_dict()
+    with pytest.raises(ValueError, match="non-negative"):
+        at_risk(data, **KEYS, times=[-1])
+
+
+def test_numbers_at_risk_differ_from_the_next_event_times_where_subjects_are_censored():
+    """The old figure read the risk set of the next event time: it lost the subjects censored
+    between the tick and that event."""
+    data = pd.DataFrame({"day": [5, 10, 20, 100], "cleared": [0, 0, 0, 1], "arm": "a"})
+    table = at_risk(data, **KEYS, arm="arm", times=[0, 8]).estimates
+    assert table["estimate"].tolist() == [4.0, 3.0]
+    curve = kaplan_meier(data, **KEYS, arm="arm").estimates
+    assert curve.loc[curve["scale"] == "survival probability", "n"].tolist() == [1]
+
+
+def test_time_to_event_summary_is_the_kaplan_meier_cox_and_log_rank_results(data):
+    summary = time_to_event_summary(data, **KEYS, arm="arm")
+    rows = summary.estimates
+    events = rows[rows["scale"] == "events"].set_index("contrast")
+    counts = data.groupby("arm")["cleared"].agg(["sum", "size"])
+    assert events["estimate"].to_dict() == counts["sum"].astype(float).to_dict()
+    assert events["n"].astype(int).to_dict() == counts["size"].to_dict()
+    km = kaplan_meier(data, **KEYS, arm="arm").estimates
+    medians = km[km["scale"] == "median time"].reset_index(drop=True)
+    mine = rows[rows["scale"] == "median time"].reset_index(drop=True)
+    assert_allclose(
+        mine[["estimate", "ci_low", "ci_high"]], medians[["estimate", "ci_low", "ci_high"]]
+    )
+    cox = cox_model(data, **KEYS, arm="arm").estimates.iloc[0]
+    ratio = rows[rows["scale"] == "hazard ratio"].iloc[0]
+    assert ratio["contrast"] == cox["contrast"]
+    assert_allclose(ratio[["estimate", "ci_low", "ci_high", "p_value"]].astype(float),
+                    cox[["estimate", "ci_low", "ci_high", "p_value"]].astype(float))  # fmt: skip
+    test = log_rank(data, **KEYS, arm="arm").estimates.iloc[0]
+    assert rows.loc[rows["scale"] == "chi-square", "p_value"].iloc[0] == test["p_value"]
+    assert summary.diagnostic("converged") is True
+    one_arm = time_to_event_summary(data[data["arm"] == data["arm"].iloc[0]], **KEYS, arm="arm")
+    assert set(one_arm.estimates["scale"]) == {"events", "median time"}
+    assert one_arm.diagnostic("converged") is None

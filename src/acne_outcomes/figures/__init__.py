@@ -24,8 +24,14 @@ from acne_outcomes.figures._common import axis_label
 from acne_outcomes.figures.estimates import plot_forest, plot_waterfall
 from acne_outcomes.figures.flow import FLOW_COLUMNS, flow_frame, plot_flow
 from acne_outcomes.figures.missing import plot_missing_pattern
-from acne_outcomes.figures.safety import AE_DOT_COLUMNS, ae_dots_frame, plot_ae_dots, plot_labs
-from acne_outcomes.figures.survival import KM_COLUMNS, plot_km
+from acne_outcomes.figures.safety import (
+    AE_DOT_COLUMNS,
+    ae_dots_frame,
+    plot_ae_dots,
+    plot_labs,
+    test_label,
+)
+from acne_outcomes.figures.survival import KM_COLUMNS, at_risk_frame, plot_km, time_ticks
 from acne_outcomes.figures.teaching import (
     plot_claims_evidence,
     plot_estimates_vs_truth,
@@ -43,6 +49,7 @@ __all__ = [
     "FLOW_COLUMNS",
     "KM_COLUMNS",
     "ae_dots_frame",
+    "at_risk_frame",
     "axis_label",
     "flow_frame",
     "plot_ae_dots",
@@ -59,4 +66,6 @@ __all__ = [
     "plot_stacked_grades",
     "plot_waterfall",
     "plot_winners_curse",
+    "test_label",
+    "time_ticks",
 ]

@@ -27,6 +27,8 @@ COUNT_UNITS = {"lesions", "macules"}
 MISSING_COLOUR = "#E6E6E6"
 INK = "#333333"
 ARM_MARKERS = ("o", "^", "s", "D", "v")
+#: Markers of ordered groups (skin types), so a group is told apart without its colour.
+GROUP_MARKERS = ("o", "s", "^", "D", "v", "P")
 
 #: Parameter descriptions shared by the figures, numpydoc formatted.
 PARAMETERS = {
@@ -79,10 +81,63 @@ def field_of(name: str) -> dict | None:
 
 
 def words(name: str) -> str:
-    """A column name as words: ``"pih_index"`` → ``"PIH index"``."""
+    """A column name as words: its label in the data dictionary (``"pih_index"`` → ``"PIH
+    index"``), else the name with its acronyms in capitals (``"alt_ratio"`` → ``"ALT ratio"``).
+
+    >>> words("baseline_iga"), words("alt_ratio")
+    ('IGA at baseline', 'ALT ratio')
+    """
+    if field_of(str(name)) is not None:
+        return standard.label(str(name))
     parts = [ACRONYMS.get(part, part) for part in str(name).split("_")]
     text = " ".join(parts)
     return text[0].upper() + text[1:] if text else text
+
+
+def scale_bounds(name: str) -> tuple[float | None, float | None]:
+    """The lowest and highest value a column can take, from the data standard's constraints.
+
+    >>> scale_bounds("pih_index"), scale_bounds("not_a_column")
+    ((0, 12), (None, None))
+    """
+    item = field_of(str(name))
+    limits = (item or {}).get("constraints", {})
+    return limits.get("minimum"), limits.get("maximum")
+
+
+def honest_y(ax: Axes, name: str, values: Sequence[np.ndarray] = ()) -> None:
+    """Start the y axis at the scale's floor when it is 0 (counts, scores, indices): a cut axis
+    would make small differences look large. Values (means, limits) never go below it."""
+    lower, _ = scale_bounds(name)
+    drawn = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values] or [np.zeros(0)])
+    drawn = drawn[np.isfinite(drawn)]
+    if lower is not None and lower == 0 and (drawn.size == 0 or drawn.min() >= 0):
+        ax.set_ylim(bottom=0)
+
+
+def clip_to_scale(name: str, *values: np.ndarray) -> list[np.ndarray]:
+    """Interval limits cut at the scale's bounds (a mean of a 0–12 index has no limit below 0).
+
+    >>> clip_to_scale("pih_index", np.array([-0.4, 1.0]))[0].tolist()
+    [0.0, 1.0]
+    """
+    lower, upper = scale_bounds(name)
+    return [
+        np.clip(np.asarray(value, dtype=float), -np.inf if lower is None else lower,
+                np.inf if upper is None else upper)
+        for value in values
+    ]  # fmt: skip
+
+
+def mark_primary(ax: Axes, visit: float | None, label: str = "primary") -> None:
+    """A dotted vertical line at the primary visit, labelled at the top (``gid="primary-visit"``)."""
+    if visit is None or pd.isna(visit):
+        return
+    ax.axvline(float(visit), color=INK, linestyle=":", linewidth=0.9, gid="primary-visit",
+               zorder=1)  # fmt: skip
+    ax.annotate(label, xy=(float(visit), 1.0), xycoords=("data", "axes fraction"),
+                xytext=(2, -2), textcoords="offset points", ha="left", va="top", fontsize=6,
+                color=INK)  # fmt: skip
 
 
 def axis_label(name: str, unit: str | None = None) -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib import transforms
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import NullFormatter
 
 from acne_outcomes import style
 from acne_outcomes.figures._common import (
@@ -40,6 +40,7 @@ def plot_forest(
     log: bool | None = None,
     show_estimates: bool = True,
     digits: int = 2,
+    show_n: bool | None = None,
     truth: float | None = None,
     title: str | None = None,
     ax: Axes | None = None,
@@ -59,14 +60,19 @@ def plot_forest(
         Position of the no-effect line; default 1 for ratio scales (``scale`` containing
         "ratio") and 0 otherwise.
     log : bool, optional
-        Logarithmic x axis; default True for ratio scales.
+        Logarithmic x axis; default True for ratio scales. Its ticks (1, 2, 5 per decade)
+        bracket every estimate and limit, the null and the truth, so no interval runs past
+        the last labelled tick.
     show_estimates : bool, default True
         Write "estimate (low to high)" in a text column right of the axes.
     digits : int, default 2
         Decimals of that text.
+    show_n : bool, optional
+        Write each row's ``n`` (subjects analysed) in a column after the estimates; default
+        when the frame has an ``n`` column with a value.
     truth : float, optional
-        The true value, known for synthetic data: a solid line labelled "truth"
-        (``gid="truth"``), beside the dashed null line.
+        The true value, known for synthetic data: a solid line (``gid="truth"``), labelled
+        "truth" with its value at the foot of the axis, beside the dashed null line.
     {{title}}
     {{ax}}
 
@@ -74,7 +80,8 @@ def plot_forest(
     -------
     Axes
         Interval segments (one ``LineCollection``), point markers (one line, ``gid="points"``)
-        and the null line (``gid="null-line"``); the truth line when ``truth`` is given.
+        and the null line (``gid="null-line"``); the truth line when ``truth`` is given; the
+        texts of the estimate and n columns (``gid="estimate-text"``, ``gid="n-text"``).
 
     Examples
     --------
@@ -98,6 +105,8 @@ def plot_forest(
     centre, low, high = (floats(estimates[name]) for name in ("estimate", "ci_low", "ci_high"))
     if log and (np.nanmin(np.concatenate([centre, low, high])) <= 0 or null <= 0):
         raise ValueError(f"{function}: a log axis needs positive estimates, limits and null")
+    if show_n is None:
+        show_n = "n" in estimates.columns and estimates["n"].notna().any()
     level = floats(estimates["ci_level"]).max() if "ci_level" in estimates.columns else np.nan
     interval = "" if np.isnan(level) else f" ({level:.0%} CI)"
     ax = axes_for(ax, "double", 0.8 + 0.28 * len(estimates))
@@ -109,11 +118,15 @@ def plot_forest(
         if truth is not None:
             ax.axvline(truth, color=style.TEACHING_COLOURS["truth"], linewidth=1.2, gid="truth",
                        label=f"truth {truth:.{digits}f}")  # fmt: skip
-            ax.legend(loc="lower right")
+            ax.annotate(f"truth {truth:.{digits}f}".replace("-", "\N{MINUS SIGN}"),
+                        xy=(truth, 0.0), xycoords=("data", "axes fraction"), xytext=(3, 2),
+                        textcoords="offset points", fontsize=6, va="bottom", gid="truth-label")  # fmt: skip
         if log:
             ax.set_xscale("log")
-            ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            drawn = [centre, low, high, [null], [] if truth is None else [truth]]
+            ticks = log_ticks(np.concatenate([np.asarray(v, dtype=float) for v in drawn]))
+            ax.set_xticks(ticks, [f"{tick:g}" for tick in ticks])
+            ax.set_xlim(ticks[0], ticks[-1])
             ax.xaxis.set_minor_formatter(NullFormatter())
         names = estimates[label].map(words if label == "outcome" else str)
         ax.set_yticks(y, names.tolist())
@@ -134,8 +147,39 @@ def plot_forest(
             for row_y, values in zip(y, zip(centre, low, high, strict=True), strict=True):
                 text = "{:.{d}f} ({:.{d}f} to {:.{d}f})".format(*values, d=digits)
                 text = text.replace("-", "\N{MINUS SIGN}")
-                ax.text(1.03, row_y, text, transform=where, va="center", fontsize=7)
+                ax.text(1.03, row_y, text, transform=where, va="center", fontsize=7,
+                        gid="estimate-text")  # fmt: skip
+        if show_n:
+            shift = (1.03, 115 if show_estimates else 0)
+            column = where + transforms.ScaledTranslation(
+                shift[1] / 72, 0, ax.figure.dpi_scale_trans
+            )
+            ax.text(shift[0], len(estimates) - 0.4, "n", transform=column, fontweight="bold",
+                    va="bottom", fontsize=7)  # fmt: skip
+            for row_y, n in zip(y, estimates["n"], strict=True):
+                ax.text(shift[0], row_y, "" if pd.isna(n) else f"{int(n)}", transform=column,
+                        va="center", fontsize=7, gid="n-text")  # fmt: skip
         return finish(ax, title)
+
+
+def log_ticks(values: np.ndarray) -> list[float]:
+    """Ticks 1, 2, 5 per decade from the last one at or below the smallest value to the first
+    one at or above the largest, so the ticks cover every value drawn.
+
+    >>> log_ticks(np.array([0.35, 0.9, 1.0]))
+    [0.2, 0.5, 1.0]
+    >>> log_ticks(np.array([0.8, 1.3]))
+    [0.5, 1.0, 2.0]
+    """
+    values = values[np.isfinite(values) & (values > 0)]
+    low, high = float(values.min()), float(values.max())
+    decades = range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 2)
+    candidates = sorted(float(f"{m * 10.0**d:.12g}") for d in decades for m in (1, 2, 5))
+    first = max(tick for tick in candidates if tick <= low * (1 + 1e-9))
+    last = min(tick for tick in candidates if tick >= high * (1 - 1e-9))
+    if first == last:
+        first = max(tick for tick in candidates if tick < first)
+    return [tick for tick in candidates if first <= tick <= last]
 
 
 @shared_docs

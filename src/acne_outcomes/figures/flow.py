@@ -13,6 +13,7 @@ from acne_outcomes import style
 from acne_outcomes.figures._common import (
     INK,
     arm_order,
+    arm_palette,
     axes_for,
     finish,
     require_frame,
@@ -36,8 +37,9 @@ def flow_frame(flow: pd.DataFrame | Mapping) -> pd.DataFrame:
     flow : DataFrame or mapping
         Either a DataFrame with columns ``stage`` (box title; stages drawn top to bottom in
         order of first appearance), ``arm`` (missing for a box spanning all arms, else the
-        arm), ``n`` (subjects, a non-negative integer) and optionally ``detail`` (free text,
-        e.g. reasons with counts, lines separated by ``"\\n"``); or a mapping
+        arm; a categorical keeps its order of the arms, the design's), ``n`` (subjects, a
+        non-negative integer) and optionally ``detail`` (free text, e.g. reasons with counts,
+        lines separated by ``"\\n"``); other columns are ignored. Or a mapping
         ``{stage: entry}`` where ``entry`` is ``n``, ``(n, detail)`` or a mapping
         ``{arm: n or (n, detail)}``.
 
@@ -58,6 +60,8 @@ def flow_frame(flow: pd.DataFrame | Mapping) -> pd.DataFrame:
                 rows.append(_flow_entry(stage, None, entry))
         flow = pd.DataFrame(rows, columns=list(FLOW_COLUMNS))
     require_frame(flow, function, "stage", "arm", "n")
+    arms = flow["arm"]
+    order = list(arms.cat.categories) if isinstance(arms.dtype, pd.CategoricalDtype) else None
     frame = flow.reindex(columns=list(FLOW_COLUMNS)).astype(object)
     frame["detail"] = frame["detail"].where(frame["detail"].notna(), "").map(str)
     frame["arm"] = frame["arm"].where(frame["arm"].notna() & (frame["arm"] != ""), None)
@@ -74,11 +78,13 @@ def flow_frame(flow: pd.DataFrame | Mapping) -> pd.DataFrame:
                 f"{function}: stage {stage!r} needs one box for all arms (arm "
                 f"missing) or one row per arm; got arms {rows['arm'].tolist()}"
             )
+    if order is not None:  # a categorical keeps the design's order of the arms
+        frame["arm"] = pd.Categorical(frame["arm"], categories=order)
     return frame.reset_index(drop=True)
 
 
-def _box_text(row: pd.Series, characters: int) -> str:
-    heading = str(row["stage"]) if row["arm"] is None else f"{row['stage']}: {row['arm']}"
+def _box_text(row: pd.Series, characters: int, named: bool) -> str:
+    heading = f"{row['stage']}: {row['arm']}" if named else str(row["stage"])
     lines = [*textwrap.wrap(heading, characters), f"n = {row['n']}"]
     for line in str(row["detail"]).splitlines():
         lines += textwrap.wrap(line, characters) or [""]
@@ -118,9 +124,12 @@ def plot_flow(
     >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
     frame = flow_frame(flow)
-    arms = arm_order(frame["arm"].dropna()) if frame["arm"].notna().any() else []
-    palette = style.arm_colours(arms)
+    shared = frame["arm"].isna().to_numpy()
+    arms = arm_order(frame["arm"]) if not shared.all() else []
+    palette = arm_palette(frame["arm"]) if arms else {}
     columns = max(len(arms), 1)
+    # an arm is named in its first box; the boxes below it stand in its column
+    named = ~shared & ~frame["arm"].astype(object).duplicated().to_numpy()
     stages = list(pd.unique(frame["stage"]))
     line, pad, gap = 1.0, 0.8, 1.6
     created = ax is None
@@ -128,7 +137,7 @@ def plot_flow(
     with style.house_style():
         width_in = ax.figure.get_figwidth() * ax.get_position().width
         characters = max(int(width_in * 0.9 / columns * 72 / (7 * 0.6)), 12)
-        texts = {index: _box_text(row, characters) for index, row in frame.iterrows()}
+        texts = {index: _box_text(row, characters, named[index]) for index, row in frame.iterrows()}
         heights = {
             stage: max(texts[i].count("\n") + 1 for i in frame.index[frame["stage"] == stage])
             * line
@@ -140,7 +149,7 @@ def plot_flow(
         boxes, top = {}, 0.0
         for stage in stages:
             for index in frame.index[frame["stage"] == stage]:
-                arm = frame.at[index, "arm"]
+                arm = None if shared[index] else frame.at[index, "arm"]
                 if arm is None:
                     left, box_width, edge = 0.2, 0.6, INK
                 else:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.ticker import PercentFormatter
 
 from acne_outcomes import standard, style
 from acne_outcomes.figures._common import (
@@ -27,6 +28,8 @@ from acne_outcomes.figures._common import (
     words,
 )
 from acne_outcomes.stats.descriptive import summarise
+from acne_outcomes.stats.safety import share_above_limit
+from acne_outcomes.tables import term_label
 
 #: Columns of the incidence frame of :func:`plot_ae_dots`.
 AE_DOT_COLUMNS = ("term", "arm", "percent", "risk_difference", "rd_ci_low", "rd_ci_high")
@@ -119,7 +122,7 @@ def plot_ae_dots(
         :func:`ae_dots_frame` builds it from the tidy ``ae_incidence`` frame.
     sort : bool, default True
         Terms ordered by risk difference, largest at the top; else in order of appearance
-        from the top.
+        from the top. Terms are written in words (``"dry_eyes"`` as "Dry eyes").
     {{title}}
     ax : Axes, optional
         A grid subplot to split into the two panels (it is replaced).
@@ -173,7 +176,7 @@ def plot_ae_dots(
             gid="points",
         )
         right.axvline(0, color=INK, linewidth=0.8, linestyle="--", gid="null-line")
-        left.set_yticks(y, [str(term) for term in terms.index])
+        left.set_yticks(y, [term_label(term) for term in terms.index])
         right.tick_params(axis="y", labelleft=False)
         left.set_ylim(-0.6, len(terms) - 0.4)
         left.set_xlim(left=0)
@@ -187,42 +190,67 @@ def plot_ae_dots(
         return finish(left, title)
 
 
+def test_label(test: object) -> str:
+    """A laboratory test's label from the data dictionary: ``"alt"`` → ``"ALT"``.
+
+    >>> test_label("alt"), test_label("total_cholesterol"), test_label("ferritin")
+    ('ALT', 'Total cholesterol', 'Ferritin')
+    """
+    return standard.category_labels("test").get(str(test)) or words(str(test))
+
+
 @shared_docs
 def plot_labs(
     labs: pd.DataFrame,
     *,
     test: str = "triglycerides",
+    subject: str = "subject_id",
     visit: str = "month",
     arm: str = "arm",
     value: str = "value",
+    upper_limit: str = "upper_limit_normal",
     statistic: str = "mean",
+    shares: bool = True,
     dodge: float = 0.15,
     title: str | None = None,
     ax: Axes | None = None,
+    axes: Sequence[Axes] | None = None,
 ) -> Axes:
-    """Laboratory values over time by arm, with the upper limit of normal (ULN).
+    """Laboratory values over time by arm against the upper limit of normal (ULN), and the
+    share of subjects above it.
+
+    A mean can sit below the ULN while many subjects exceed it, so with ``shares`` (and a
+    ULN in the data) a second panel shows, per arm and visit, the percentage of subjects
+    above the limit with its Wilson interval
+    (:func:`acne_outcomes.stats.safety.share_above_limit`).
 
     Parameters
     ----------
     labs : DataFrame
         Long lab table, one row per subject × visit × test, with ``test`` (test name column),
-        ``visit``, ``arm`` (merged from ``subjects``), ``value`` and optionally ``unit`` and
-        ``upper_limit_normal``.
+        ``subject``, ``visit``, ``arm`` (merged from ``subjects``), ``value`` and optionally
+        ``unit`` and ``upper_limit``.
     test : str, default "triglycerides"
-        The test to draw (a value of the ``test`` column).
-    visit, arm, value : str
+        The test to draw (a value of the ``test`` column); labelled from the data dictionary.
+    subject, visit, arm, value, upper_limit : str
         Column names.
     statistic : {"mean", "median"}, default "mean"
         Mean with its 95 % t-interval, or median with the interquartile range.
+    shares : bool, default True
+        Add the panel of the share above the ULN (when the data have a ULN).
     {{dodge}}
     {{title}}
-    {{ax}}
+    ax : Axes, optional
+        Without a share panel, the Axes to draw on; with one, a grid subplot split in two.
+    axes : pair of Axes, optional
+        The two panels to draw on (values, shares).
 
     Returns
     -------
     Axes
-        One line per arm in the arm colour; one dashed line per distinct ULN
-        (``gid="uln"``).
+        The values panel: one line per arm in the arm colour, one dashed line per distinct
+        ULN (``gid="uln"``), the y axis from 0. With the share panel, ``fig.axes`` also holds
+        it: one line per arm (``gid="share-<arm>"``), 0-100 %.
     """
     function = "plot_labs"
     require_frame(labs, function, "test", visit, arm, value)
@@ -240,10 +268,16 @@ def plot_labs(
     if len(units) > 1:
         raise ValueError(f"{function}: test {test!r} has several units {units}; convert first")
     unit = units[0] if units else standard.units_by_test().get(test)
-    ax = axes_for(ax)
+    limited = upper_limit in rows.columns and rows[upper_limit].notna().any()
+    with_shares = shares and limited and subject in rows.columns
+    if with_shares:
+        left, right = two_axes(ax, axes, 2.6, sharey=False)
+    else:
+        left, right = axes_for(ax), None
     with style.house_style():
         arms = arm_order(rows[arm])
         palette = arm_palette(rows[arm])
+        drawn = []
         for arm_name, shift in zip(arms, offsets(len(arms), dodge), strict=True):
             block = rows[rows[arm] == arm_name]
             summary = summarise(
@@ -252,34 +286,45 @@ def plot_labs(
             )  # fmt: skip
             x = summary["_visit"].to_numpy(dtype=float) + shift
             centre = summary["centre"].to_numpy(float)
+            low = np.maximum(summary["low"].to_numpy(float), 0.0)
+            high = summary["high"].to_numpy(float)
+            drawn += [centre, low, high]
             colour = palette[arm_name]
-            ax.plot(x, centre, marker="o", color=colour, label=str(arm_name), zorder=3)
-            ax.errorbar(
-                x,
-                centre,
-                yerr=[
-                    centre - summary["low"].to_numpy(float),
-                    summary["high"].to_numpy(float) - centre,
-                ],
-                fmt="none",
-                ecolor=colour,
-                elinewidth=0.9,
-                capsize=2,
-            )
-        limits = (
-            sorted(pd.unique(floats(rows["upper_limit_normal"].dropna())))
-            if "upper_limit_normal" in rows.columns
-            else []
-        )
+            left.plot(x, centre, marker="o", color=colour, label=str(arm_name), zorder=3)
+            left.errorbar(
+                x, centre, yerr=np.clip([centre - low, high - centre], 0, None), fmt="none", ecolor=colour,
+                elinewidth=0.9, capsize=2,
+            )  # fmt: skip
+        limits = sorted(pd.unique(floats(rows[upper_limit].dropna()))) if limited else []
         handles = arm_handles(arms, palette)
         for limit in limits:
-            ax.axhline(limit, color=INK, linestyle="--", linewidth=0.8, gid="uln")
+            left.axhline(limit, color=INK, linestyle="--", linewidth=0.8, gid="uln")
             label = f"ULN {limit:g} {unit}" if unit else f"ULN {limit:g}"
             handles.append(Line2D([], [], color=INK, linestyle="--", linewidth=0.8, label=label))
         interval = "mean, 95% CI" if statistic == "mean" else "median, IQR"
-        ax.legend(
-            handles=handles, title=f"Arm\n({interval})", loc="upper left", bbox_to_anchor=(1.01, 1)
-        )
-        visit_axis(ax, rows[visit], visit)
-        ax.set_ylabel(f"{words(test)} ({unit})" if unit else words(test))
-        return finish(ax, title)
+        visit_axis(left, rows[visit], visit)
+        left.set_ylim(bottom=0, top=max([*limits, *(np.nanmax(d) for d in drawn)]) * 1.08)
+        name = test_label(test)
+        left.set_ylabel(f"{name} ({unit})" if unit else name)
+        if right is None:
+            left.legend(handles=handles, title=f"Arm\n({interval})", loc="upper left",
+                        bbox_to_anchor=(1.01, 1))  # fmt: skip
+            return finish(left, title)
+        shared = share_above_limit(rows, subject=subject, visit=visit, test="test", value=value,
+                                   upper_limit=upper_limit, arm=arm).estimates  # fmt: skip
+        for arm_name, shift in zip(arms, offsets(len(arms), dodge), strict=True):
+            block = shared[shared["contrast"] == str(arm_name)]
+            x = floats(block["visit"]) + shift
+            centre, low, high = (100 * floats(block[c]) for c in ("estimate", "ci_low", "ci_high"))
+            right.plot(
+                x, centre, marker="o", color=palette[arm_name], gid=f"share-{arms.index(arm_name)}"
+            )
+            right.errorbar(x, centre, yerr=np.clip([centre - low, high - centre], 0, None), fmt="none",
+                           ecolor=palette[arm_name], elinewidth=0.9, capsize=2)  # fmt: skip
+        right.set_ylim(0, 100)
+        right.yaxis.set_major_formatter(PercentFormatter(100))
+        visit_axis(right, rows[visit], visit)
+        right.set_ylabel("Subjects above the ULN (95% CI)")
+        right.legend(handles=handles, title=f"Arm\n({interval})", loc="upper left",
+                     bbox_to_anchor=(1.01, 1))  # fmt: skip
+        return finish(left, title)

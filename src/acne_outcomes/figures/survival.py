@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import transforms
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from acne_outcomes import style
 from acne_outcomes.figures._common import (
@@ -21,8 +22,8 @@ from acne_outcomes.figures._common import (
     shared_docs,
 )
 
-#: Columns of the curve frame of :func:`plot_km` (``at_risk`` only for the table).
-KM_COLUMNS = ("arm", "time", "survival", "ci_low", "ci_high", "at_risk")
+#: Columns of the curve frame of :func:`plot_km`.
+KM_COLUMNS = ("arm", "time", "survival", "ci_low", "ci_high")
 
 
 def _km_curves(curves: pd.DataFrame) -> pd.DataFrame:
@@ -36,23 +37,46 @@ def _km_curves(curves: pd.DataFrame) -> pd.DataFrame:
                 "survival": rows["estimate"],
                 "ci_low": rows.get("ci_low"),
                 "ci_high": rows.get("ci_high"),
-                "at_risk": rows.get("n"),
             }
         )
     return curves
 
 
-def _at_risk(rows: pd.DataFrame, when: float) -> str:
-    later = rows[floats(rows["time"]) >= when]
-    if later.empty or pd.isna(later["at_risk"].iloc[0]):
-        return ""
-    return f"{int(later['at_risk'].iloc[0])}"
+def at_risk_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The numbers at risk as ``arm, time, at_risk`` rows.
+
+    Accepts the estimates of :func:`acne_outcomes.stats.survival.at_risk` (``contrast``,
+    ``visit``, ``estimate`` with ``scale="number at risk"``) or a frame with those three
+    columns already.
+
+    Examples
+    --------
+    >>> tidy = pd.DataFrame({"contrast": ["a", "a"], "visit": [0.0, 30.0], "estimate": [10.0, 7.0],
+    ...                      "scale": "number at risk"})
+    >>> at_risk_frame(tidy).values.tolist()
+    [['a', 0.0, 10], ['a', 30.0, 7]]
+    """
+    function = "plot_km"
+    if {"contrast", "visit", "estimate", "scale"} <= set(table.columns):
+        rows = table[table["scale"] == "number at risk"]
+        table = pd.DataFrame(
+            {"arm": rows["contrast"], "time": rows["visit"], "at_risk": rows["estimate"]}
+        )
+    require_frame(table, function, "arm", "time", "at_risk")
+    counts = pd.to_numeric(table["at_risk"], errors="coerce")
+    if counts.isna().any() or (counts < 0).any() or (counts % 1 != 0).any():
+        raise ValueError(f"{function}: the numbers at risk must be non-negative whole numbers")
+    out = table[["arm", "time"]].copy()
+    out["time"] = floats(out["time"])
+    out["at_risk"] = counts.astype(int).to_numpy()
+    return out.reset_index(drop=True)
 
 
 def _at_risk_table(
     ax: Axes, per_arm: Mapping[object, pd.DataFrame], ticks: Sequence, palette: Mapping
 ) -> None:
-    """Write the numbers at risk under the axis: a header, then one row per arm."""
+    """Write the numbers at risk under the axis: a header, then one row per arm (``per_arm``:
+    each arm's ``time, at_risk`` rows, written at their times)."""
     figure_inches = ax.figure.dpi_scale_trans
     under_tick = transforms.blended_transform_factory(ax.transData, ax.transAxes)
     left_edge = transforms.blended_transform_factory(ax.transAxes, ax.transAxes)
@@ -72,11 +96,12 @@ def _at_risk_table(
         )
         if arm is None:
             continue
+        counts = per_arm[arm].drop_duplicates("time").set_index("time")["at_risk"]
         for tick in ticks:
             ax.text(
                 tick,
                 0,
-                _at_risk(per_arm[arm], tick),
+                str(int(counts[tick])) if tick in counts.index else "",
                 fontsize=7,
                 ha="center",
                 color=palette[arm],
@@ -89,8 +114,7 @@ def _at_risk_table(
 def plot_km(
     curves: pd.DataFrame,
     *,
-    at_risk: bool = True,
-    times: Sequence[float] | None = None,
+    at_risk: pd.DataFrame | None = None,
     band: bool = True,
     xlabel: str = "Month",
     ylabel: str = "Probability without event",
@@ -104,17 +128,16 @@ def plot_km(
     curves : DataFrame
         One row per arm and time (:data:`KM_COLUMNS`): ``arm``; ``time`` (in the unit of
         ``xlabel``); ``survival`` = S(t) just after ``time``; ``ci_low``, ``ci_high`` =
-        pointwise interval (needed when ``band``); ``at_risk`` = subjects at risk just before
-        ``time`` (needed when ``at_risk``). A curve not starting at time 0 is drawn from
-        S(0) = 1. The estimates of :func:`acne_outcomes.stats.survival.kaplan_meier`
-        (``contrast``, ``visit``, ``estimate``, ``n`` with ``scale="survival probability"``)
-        are accepted as they are.
-    at_risk : bool, default True
-        Draw the numbers at risk under the axis at ``times``: for each time the ``at_risk`` of
-        the first row at or after it (exact when the frame has a row at every event and
-        censoring time, otherwise a lower bound); blank after the last row.
-    times : sequence of float, optional
-        Times of the at-risk table; default the x tick positions.
+        pointwise interval (needed when ``band``). A curve not starting at time 0 is drawn
+        from S(0) = 1. The estimates of :func:`acne_outcomes.stats.survival.kaplan_meier`
+        (``contrast``, ``visit``, ``estimate`` with ``scale="survival probability"``) are
+        accepted as they are.
+    at_risk : DataFrame, optional
+        The numbers at risk to write under the axis, counted from the data
+        (:func:`acne_outcomes.stats.survival.at_risk`, or ``arm, time, at_risk`` rows; see
+        :func:`at_risk_frame`): the x ticks are its times, and each number is written under
+        its time, as given. The figure never derives them from the curves (whose rows are
+        event times: a number read there skips the subjects censored in between).
     band : bool, default True
     xlabel, ylabel, title : str
     {{ax}}
@@ -122,27 +145,21 @@ def plot_km(
     Returns
     -------
     Axes
-        One step line per arm (label = arm) in the arm colour, one band per arm.
+        One step line per arm (label = arm) in the arm colour, one band per arm; with
+        ``at_risk``, one text per arm and time (``gid="at-risk"``).
     """
     function = "plot_km"
     data = _km_curves(require_frame(curves, function))
     require_frame(
-        data,
-        function,
-        "arm",
-        "time",
-        "survival",
-        *(("ci_low", "ci_high") if band else ()),
-        "at_risk" if at_risk else None,
+        data, function, "arm", "time", "survival", *(("ci_low", "ci_high") if band else ())
     )
-    ax = axes_for(ax, "single", 3.0 if at_risk else None)
+    table = None if at_risk is None else at_risk_frame(at_risk)
+    ax = axes_for(ax, "single", 3.0 if table is not None else None)
     with style.house_style():
         arms = arm_order(data["arm"])
         palette = arm_palette(data["arm"])
-        per_arm = {}
         for arm in arms:
             rows = data[data["arm"] == arm].sort_values("time", kind="stable")
-            per_arm[arm] = rows
             x = np.concatenate([[0.0], floats(rows["time"])])
             y = np.concatenate([[1.0], floats(rows["survival"])])
             colour = palette[arm]
@@ -151,14 +168,33 @@ def plot_km(
                 low = np.concatenate([[1.0], floats(rows["ci_low"])])
                 high = np.concatenate([[1.0], floats(rows["ci_high"])])
                 ax.fill_between(x, low, high, step="post", color=colour, alpha=0.18, linewidth=0)
-        ax.set_xlim(0, np.nanmax(floats(data["time"])) * 1.02)
+        right = np.nanmax(floats(data["time"]))
+        if table is not None:
+            right = max(right, float(table["time"].max()))
+        ax.set_xlim(0, right * 1.02)
         ax.set_ylim(0, 1.02)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(loc="lower left")
-        if at_risk:
-            left, right = ax.get_xlim()
-            ticks = [t for t in (ax.get_xticks() if times is None else times) if left <= t <= right]
-            ax.set_xticks(ticks)
+        if table is not None:
+            ticks = sorted(table["time"].unique())
+            ax.set_xticks(ticks, [f"{tick:g}" for tick in ticks])
+            per_arm = {
+                arm: table[table["arm"].astype(str) == str(arm)]
+                for arm in arms
+                if (table["arm"].astype(str) == str(arm)).any()
+            }
             _at_risk_table(ax, per_arm, ticks, palette)
         return finish(ax, title)
+
+
+def time_ticks(times: Sequence[float] | pd.Series, count: int = 6) -> list[float]:
+    """Round tick positions from 0 to the last time, e.g. for the numbers at risk.
+
+    >>> time_ticks([3, 120, 364])
+    [0.0, 100.0, 200.0, 300.0]
+    """
+    values = floats(pd.Series(list(times)))
+    last = float(np.nanmax(values)) if np.isfinite(values).any() else 0.0
+    ticks = MaxNLocator(nbins=count, steps=[1, 2, 2.5, 5, 10], integer=True).tick_values(0, last)
+    return [float(tick) for tick in ticks if 0 <= tick <= last]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import textwrap
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -13,14 +14,17 @@ from matplotlib.ticker import PercentFormatter
 from acne_outcomes import style
 from acne_outcomes.checks import check_ci_level
 from acne_outcomes.figures._common import (
+    GROUP_MARKERS,
     arm_handles,
     arm_order,
     arm_palette,
     axes_for,
     axis_label,
-    field_of,
+    clip_to_scale,
     finish,
     floats,
+    honest_y,
+    mark_primary,
     offsets,
     ordered_levels,
     require_frame,
@@ -29,6 +33,7 @@ from acne_outcomes.figures._common import (
     words,
 )
 from acne_outcomes.stats.descriptive import proportions, summarise
+from acne_outcomes.tables import level_label
 
 
 @shared_docs
@@ -37,6 +42,9 @@ def plot_mean_trajectories(
     *,
     outcome: str | None = None,
     band: bool = False,
+    visit: str = "month",
+    primary: float | None = None,
+    from_zero: bool = True,
     dodge: float = 0.15,
     title: str | None = None,
     ax: Axes | None = None,
@@ -50,9 +58,19 @@ def plot_mean_trajectories(
         ``scale == "mean"`` and a ``visit`` are drawn: ``contrast`` = arm name, ``visit`` = month,
         ``estimate``, ``ci_low``, ``ci_high`` (and ``ci_level`` for the legend title).
     outcome : str, optional
-        Which ``outcome`` to draw; required when the mean rows hold several outcomes.
+        Which ``outcome`` to draw; required when the mean rows hold several outcomes. Its
+        label and unit come from the data dictionary.
     band : bool, default False
         Draw the intervals as shaded bands instead of error bars.
+    visit : str, default "month"
+        The visit column's name (``month``, ``week``, ``day``), for the axis label.
+    primary : float, optional
+        The primary visit, marked with a dotted line labelled "primary".
+    from_zero : bool, default True
+        Start the y axis at 0 when the outcome's scale starts there (counts, scores, indices;
+        the data standard says): a cut axis magnifies small differences. With ``False`` the
+        axis fits the data and its label says "(axis cut)". Intervals never leave the scale
+        (the standard's bounds).
     {{dodge}}
     {{title}}
     {{ax}}
@@ -87,6 +105,7 @@ def plot_mean_trajectories(
     if means.empty:
         raise ValueError(f"{function}: outcome={outcome!r} has no mean rows; allowed: {outcomes}")
     ax = axes_for(ax)
+    drawn = []
     with style.house_style():
         arms = arm_order(means["contrast"])
         palette = arm_palette(means["contrast"])
@@ -94,25 +113,23 @@ def plot_mean_trajectories(
             rows = means[means["contrast"] == arm].sort_values("visit")
             x = floats(rows["visit"]) + shift
             centre, low, high = (floats(rows[name]) for name in ("estimate", "ci_low", "ci_high"))
+            low, high = clip_to_scale(str(outcome), low, high)
+            drawn += [centre, low, high]
             colour = palette[arm]
             ax.plot(x, centre, marker="o", color=colour, label=str(arm), zorder=3)
             if band:
                 ax.fill_between(x, low, high, color=colour, alpha=0.2, linewidth=0)
             else:
-                ax.errorbar(
-                    x,
-                    centre,
-                    yerr=[centre - low, high - centre],
-                    fmt="none",
-                    ecolor=colour,
-                    elinewidth=0.9,
-                    capsize=2,
-                )
+                ax.errorbar(x, centre, yerr=[centre - low, high - centre], fmt="none",
+                            ecolor=colour, elinewidth=0.9, capsize=2)  # fmt: skip
         level = floats(means["ci_level"]).max() if "ci_level" in means.columns else np.nan
         legend_title = "Mean" if np.isnan(level) else f"Mean ({level:.0%} CI)"
         ax.legend(title=legend_title)
-        visit_axis(ax, means["visit"], "month")
-        ax.set_ylabel(axis_label(str(outcome)))
+        visit_axis(ax, means["visit"], visit)
+        if from_zero:
+            honest_y(ax, str(outcome), drawn)
+        ax.set_ylabel(axis_label(str(outcome)) + (" (axis cut)" if ax.get_ylim()[0] > 0 else ""))
+        mark_primary(ax, primary)
         return finish(ax, title)
 
 
@@ -179,17 +196,9 @@ def plot_spaghetti(
             )
         ax.legend(handles=arm_handles(arms, palette))
         visit_axis(ax, visits[visit], visit)
+        honest_y(ax, outcome, [floats(visits[outcome])])
         ax.set_ylabel(axis_label(outcome))
         return finish(ax, title)
-
-
-def _grade_labels(outcome: str, grades: Sequence) -> list[str]:
-    item = field_of(outcome)
-    labels = {}
-    for entry in (item or {}).get("categories", []) or []:
-        if isinstance(entry, dict) and "label" in entry:
-            labels[entry["value"]] = entry["label"]
-    return [f"{grade}: {labels[grade]}" if grade in labels else str(grade) for grade in grades]
 
 
 @shared_docs
@@ -218,8 +227,9 @@ def plot_stacked_grades(
     Returns
     -------
     Axes
-        Per visit and arm, one stacked bar segment per grade (light = low grade); above each
-        bar a small strip in the arm colour (``gid="arm-strip"``). Two legends: grades
+        Per visit and arm, one stacked bar segment per grade, in greys (light = low grade;
+        :func:`acne_outcomes.style.grade_colours`, so no grade takes an arm's colour); above
+        each bar a small strip in the arm colour (``gid="arm-strip"``). Two legends: grades
         (with the standard's labels) and arms.
     """
     function = "plot_stacked_grades"
@@ -231,7 +241,7 @@ def plot_stacked_grades(
     arms = arm_order(graded[arm])
     palette = arm_palette(graded[arm])
     times = sorted(pd.unique(floats(graded[visit])))
-    colours = style.sequential_colours(len(grades), low=0.1, high=0.95)
+    colours = style.grade_colours(len(grades))
     width = 0.8 / len(arms)
     ax = axes_for(ax, "double")
     with style.house_style():
@@ -275,11 +285,13 @@ def plot_stacked_grades(
         ax.set_ylabel("Subjects (%)")
         grade_handles = [
             Patch(facecolor=colour, edgecolor="0.6", linewidth=0.3, label=label)
-            for colour, label in zip(colours, _grade_labels(outcome, grades), strict=True)
+            for colour, label in zip(
+                colours, [level_label(outcome, grade) for grade in grades], strict=True
+            )
         ]
         first = ax.legend(
             handles=grade_handles[::-1],
-            title=words(outcome),
+            title=textwrap.fill(words(outcome), 16),
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
         )
@@ -307,6 +319,9 @@ def plot_by_group(
 ) -> Axes:
     """Mean trajectories with a confidence interval of the mean, by group (Fitzpatrick type).
 
+    The y axis starts at the scale's floor when it is 0, and the bands stay within the scale
+    (the data standard's bounds).
+
     Parameters
     ----------
     visits : DataFrame
@@ -326,7 +341,9 @@ def plot_by_group(
     Returns
     -------
     Axes
-        One line and one shaded band per group, in the ordered sequential group palette.
+        One line and one shaded band per group, in the skin-tone palette of
+        :func:`acne_outcomes.style.group_colours` (light to dark, apart from the arm colours),
+        each with its own marker.
 
     Examples
     --------
@@ -346,34 +363,34 @@ def plot_by_group(
     levels = ordered_levels(used[group], group)
     colours = style.group_colours(levels)
     ax = axes_for(ax)
+    drawn = []
     with style.house_style():
-        for level, shift in zip(levels, offsets(len(levels), dodge), strict=True):
+        for index, (level, shift) in enumerate(
+            zip(levels, offsets(len(levels), dodge), strict=True)
+        ):
             rows = used[used[group] == level]
             summary = summarise(
                 rows.assign(_visit=floats(rows[visit])), value=outcome, by=["_visit"],
                 ci_level=ci_level,
             )  # fmt: skip
             x = summary["_visit"].to_numpy(dtype=float) + shift
+            low, high = clip_to_scale(outcome, summary["low"].to_numpy(float),
+                                      summary["high"].to_numpy(float))  # fmt: skip
+            drawn += [summary["centre"].to_numpy(float), low, high]
             ax.plot(
                 x,
                 summary["centre"].to_numpy(float),
-                marker="o",
+                marker=GROUP_MARKERS[index % len(GROUP_MARKERS)],
                 color=colours[level],
                 label=str(level),
             )
-            ax.fill_between(
-                x,
-                summary["low"].to_numpy(float),
-                summary["high"].to_numpy(float),
-                color=colours[level],
-                alpha=0.12,
-                linewidth=0,
-            )
+            ax.fill_between(x, low, high, color=colours[level], alpha=0.12, linewidth=0)
         ax.legend(
             title=f"{words(group)}\n(mean, {ci_level:.0%} CI)",
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
         )
         visit_axis(ax, used[visit], visit)
+        honest_y(ax, outcome, drawn)
         ax.set_ylabel(axis_label(outcome))
         return finish(ax, title)

@@ -250,6 +250,13 @@ DEFAULTS: dict[str, Default] = {
         0.0,
         10.0,
     ),
+    "scar_formation_ratio_unscarred": Default(
+        0.1,
+        ASSUMPTION + " (LD Scars / Untreated course: measured in patients with scars only)",
+        "new-scar rate of a subject without scars at baseline, relative to a scarred one",
+        0.0,
+        1.0,
+    ),
     "scar_nodule_weight": Default(
         4.0, ASSUMPTION, "a nodule-month counts as this many lesion-months", 0.0, 50.0
     ),

@@ -596,8 +596,14 @@ def _lesion_load(lesions: dict, nodule_weight: float, papules_only: bool = False
 
 
 def _scar_course(parameters, base, arm, lesions, rng) -> dict:
+    """True ECCA and grade at every month: established scars (remodelled by the arm's knob) plus
+    new scars, 15-point steps at a Poisson rate proportional to the lesion load. Scarring is
+    concentrated in scar-prone patients: a subject without scars at baseline forms them at
+    ``scar_formation_ratio_unscarred`` times the rate of a scarred one [assumption]."""
     load = _lesion_load(lesions, parameters["scar_nodule_weight"])
-    new_points = ECCA_STEP * rng.poisson(parameters["scar_formation_rate"] / ECCA_STEP * load)
+    proneness = np.where(base["ecca_0"] > 0, 1.0, parameters["scar_formation_ratio_unscarred"])
+    rate = parameters["scar_formation_rate"] / ECCA_STEP * load * proneness[:, None]
+    new_points = ECCA_STEP * rng.poisson(rate)
     remodelling = np.array(
         [
             parameters["scar_remodelling_isotretinoin"],

@@ -41,6 +41,9 @@ REQUIRED_TABLES = ("subjects", "visits")
 VISIT_UNITS = ("months", "weeks", "days")
 #: The outcome families, each with a primary visit in the design.
 OUTCOME_FAMILIES = ("lesions", "scars", "pih")
+#: The length of one visit unit in days, to place a scheduled visit on the study-day scale
+#: (a month is a twelfth of a mean Gregorian year).
+DAYS_PER_VISIT_UNIT = {"months": 365.25 / 12, "weeks": 7.0, "days": 1.0}
 
 BOOLEAN_WORDS = {
     "true": True, "false": False, "1": True, "0": False, "yes": True, "no": False,
@@ -75,6 +78,7 @@ def _visit_field(item: dict, visit_unit: str) -> dict:
     column = item["visitColumn"][visit_unit]
     renamed = copy.deepcopy(item)
     renamed["name"] = column["name"]
+    renamed["title"] = column["name"].capitalize()
     renamed["unit"] = visit_unit
     renamed["constraints"]["maximum"] = column["maximum"]
     return renamed
@@ -173,6 +177,63 @@ def pandas_dtype(item: dict):
 def pandas_dtypes(table: str, visit_unit: str = "months") -> dict:
     """Map every column of a table to its pandas dtype (see :func:`pandas_dtype`)."""
     return {item["name"]: pandas_dtype(item) for item in fields(table, visit_unit)}
+
+
+def find_field(name: str) -> dict | None:
+    """The descriptor of a column name in the first table that has it (any visit unit), or None.
+
+    >>> find_field("ecca_score")["unit"], find_field("week")["title"], find_field("papules")
+    ('points', 'Week', None)
+    """
+    for table in TABLES:
+        for visit_unit in VISIT_UNITS:
+            for item in _fields(table, visit_unit):
+                if item["name"] == name:
+                    return item
+    return None
+
+
+def label(name: str) -> str:
+    """A column's short human label: the field's ``title`` in the standard, else the name in words.
+
+    Table rows and figure labels read it, so a column is named the same way everywhere.
+
+    Examples
+    --------
+    >>> label("inflammatory_lesions"), label("baseline_iga"), label("day")
+    ('Inflammatory lesions', 'IGA at baseline', 'Day')
+    >>> label("responder_rate")
+    'Responder rate'
+    """
+    item = find_field(name)
+    if item is not None and item.get("title"):
+        return item["title"]
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def unit(name: str) -> str | None:
+    """A column's unit in the standard (``None`` when it has none or is not in the standard).
+
+    >>> unit("weight_kg"), unit("sex")
+    ('kg', None)
+    """
+    item = find_field(name)
+    return None if item is None else item.get("unit")
+
+
+def category_labels(name: str) -> dict:
+    """A column's category labels, ``{value: label}``, for the categories that have one.
+
+    >>> category_labels("scar_grade")[3], category_labels("test")["alt"], category_labels("sex")
+    ('moderate', 'ALT', {})
+    """
+    item = find_field(name) or {}
+    return {
+        entry["value"]: entry["label"]
+        for entry in item.get("categories") or []
+        if isinstance(entry, dict) and "label" in entry
+    }
 
 
 def units_by_test() -> dict[str, str]:

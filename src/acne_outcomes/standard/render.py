@@ -41,12 +41,14 @@ def _constraints(item: dict) -> str:
 
 
 def dictionary_rows(table: str) -> list[dict[str, str]]:
-    """One dict per field: name, type, unit, constraints, description, source."""
+    """One dict per field: name, label (the ``title`` tables and figures show), type, unit,
+    constraints, description, source."""
     return [
         {
             "column": " / ".join(column["name"] for column in item["visitColumn"].values())
             if item.get("visitColumn")
             else item["name"],
+            "label": item.get("title", ""),
             "type": item["type"],
             "unit": item.get("unit", ""),
             "constraints": _constraints(item),
@@ -80,7 +82,7 @@ def to_markdown() -> str:
 
     Examples
     --------
-    >>> "| fitzpatrick | string |" in to_markdown()
+    >>> "| fitzpatrick | Fitzpatrick skin type | string |" in to_markdown()
     True
     """
     package = standard.descriptor()
@@ -104,8 +106,8 @@ def to_markdown() -> str:
             "",
         ]
         lines += [
-            "| column | type | unit | constraints | description | source |",
-            "|---|---|---|---|---|---|",
+            "| column | label | type | unit | constraints | description | source |",
+            "|---|---|---|---|---|---|---|",
         ]
         for row in dictionary_rows(table):
             cells = [cell.replace("|", "\\|") for cell in row.values()]
@@ -146,7 +148,15 @@ def to_html() -> str:
             "<table><thead><tr>"
             + "".join(
                 f"<th>{name}</th>"
-                for name in ("column", "type", "unit", "constraints", "description", "source")
+                for name in (
+                    "column",
+                    "label",
+                    "type",
+                    "unit",
+                    "constraints",
+                    "description",
+                    "source",
+                )
             )
             + "</tr></thead><tbody>",
         ]

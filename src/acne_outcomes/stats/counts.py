@@ -192,6 +192,7 @@ def count_model(
     correlation: str = "exchangeable",
     reference: object | None = None,
     ci_level: float = 0.95,
+    average: bool = True,
 ) -> Result:
     """Rate ratios between arms from a log-linear GEE with robust standard errors.
 
@@ -232,13 +233,17 @@ def count_model(
         Reference arm; default the first arm in sorted order (``"comparator"``).
     ci_level : float, default 0.95
         Confidence level of the Wald intervals.
+    average : bool, default True
+        With ``arm_effect="by_visit"``, also report the ratio averaged over the visits. Leave it
+        out (``False``) when the visits mix periods whose average means nothing, e.g. the
+        treatment period and the follow-up after it.
 
     Returns
     -------
     Result
         ``estimates`` (:func:`acne_outcomes.stats.tidy.estimate_frame`): with
         ``arm_effect="by_visit"``, one row per non-reference arm and visit (``visit`` = that
-        visit) plus one averaged over visits (``visit`` missing); with ``"common"``, one row
+        visit) plus, with ``average``, one averaged over visits (``visit`` missing); with ``"common"``, one row
         per non-reference arm (``visit`` missing). ``estimate`` is the rate ratio arm /
         reference (< 1: fewer lesions on the arm), ``se`` the robust standard error of its
         log, ``ci_low``/``ci_high`` the Wald interval, ``p_value`` the two-sided Wald test of
@@ -306,6 +311,9 @@ def count_model(
     ('isotretinoin / comparator', True)
     >>> bool(0.4 < rows["estimate"].iloc[-1] < 0.6), round(fit.diagnostic("alpha"), 1)
     (True, 0.5)
+    >>> count_model(data, outcome="inflammatory_lesions", subject="subject_id", visit="month",
+    ...             arm="arm", average=False).estimates["visit"].tolist()
+    [3.0, 6.0]
     >>> common = count_model(data, outcome="inflammatory_lesions", subject="subject_id",
     ...                      visit="month", arm="arm", covariates=["sex"], arm_effect="common")
     >>> len(common.estimates), bool(0.4 < common.estimates["estimate"].iloc[0] < 0.6)
@@ -393,6 +401,7 @@ def count_model(
         visits=visits if arm_effect == "by_visit" else None,
         ci_level=ci_level,
         method=method,
+        average=average,
     )
     dep = getattr(result.model.cov_struct, "dep_params", None)
     rows = [
@@ -443,8 +452,10 @@ def _rate_ratio_rows(
     visits,
     ci_level,
     method,
+    average=True,
 ):
-    """Rate-ratio rows: per visit and averaged (``visits`` given), or the common ratio."""
+    """Rate-ratio rows: per visit and, with ``average``, averaged (``visits`` given), or the
+    common ratio."""
     params = np.asarray(result.params)
     cov = np.asarray(result.cov_params())
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
@@ -452,7 +463,7 @@ def _rate_ratio_rows(
     for level in treated:
         pair = frame.loc[frame[arm].isin([level, reference])]
         counts = pair.groupby(visit)[subject].nunique()
-        for v in [*(visits or []), None]:
+        for v in [*(visits or []), *([None] if average or visits is None else [])]:
             contrast = np.zeros(len(names))
             if visits is None:
                 contrast[names.index(str(level))] = 1.0

@@ -7,6 +7,13 @@
 * :func:`lab_shift_table` — baseline vs worst post-baseline category relative to the upper
   limit of normal.
 * :func:`worst_grade_table` — subjects by their worst severity grade (0 = no event).
+* :func:`ae_overview` — the overview a safety section opens with: subjects with any adverse
+  event, a serious one, one of grade ≥ 3, one leading to discontinuation, a positive pregnancy
+  test.
+* :func:`lab_abnormalities` — subjects above the ULN after baseline, all and among those
+  normal at baseline, with their denominators.
+* :func:`share_above_limit` — the share of subjects above the ULN at each visit (the lab
+  figures draw it beside the means).
 
 Subjects come from the ``subjects`` table (the denominator: every randomised subject, with
 or without events); events whose subject is not in ``subjects`` raise ``ValueError``. Each
@@ -21,7 +28,13 @@ import pandas as pd
 from scipy import stats as scipy_stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from acne_outcomes.checks import check_ci_level, require_columns, require_numeric, resolve_arms
+from acne_outcomes.checks import (
+    arms_present,
+    check_ci_level,
+    require_columns,
+    require_numeric,
+    resolve_arms,
+)
 from acne_outcomes.stats.tidy import (
     Result,
     diagnostics_frame,
@@ -352,7 +365,8 @@ def lab_shift_table(
     -------
     Result
         ``estimates``: the shift table, one row per test × arm × baseline category × worst
-        category (all combinations, zeros included), with ``n_subjects``. ``diagnostics``:
+        category (all combinations, zeros included), with ``n_subjects``; a test without a
+        subject in the table (a qualitative test such as pregnancy) has no rows. ``diagnostics``:
         ``n_subjects`` per test (``outcome`` = the test; subjects in the table) and one
         ``excluded`` row per test and reason (``outcome`` = the test, ``value`` = subjects
         left out): ``"no ULN or no value (qualitative test)"`` (e.g. pregnancy), ``"no
@@ -410,7 +424,9 @@ def lab_shift_table(
         for row in exclusion_rows({reason: count})
     ]
     groups = [test] + ([arm] if arm else [])
-    grid_levels = [sorted(labs[name].dropna().unique()) for name in groups] + [labels, labels]
+    limited = [name for name in sorted(labs[test].dropna().unique()) if analysed.get(name, 0)]
+    grid_levels = [limited] + [sorted(labs[name].dropna().unique()) for name in groups[1:]]
+    grid_levels += [labels, labels]
     grid = pd.MultiIndex.from_product(
         grid_levels, names=[*groups, "baseline", "worst_post_baseline"]
     )
@@ -499,3 +515,272 @@ def tests_with_limits(
         else sorted(limited)
     )
     return [name for name in order if name in limited]
+
+
+def _subject_sets(subjects, *, subject, arm):
+    """Each arm's subjects, in the arms' order (a categorical's, else sorted)."""
+    with_arm = subjects.loc[subjects[arm].notna(), [subject, arm]].drop_duplicates(subject)
+    levels = arms_present(with_arm[arm])
+    return {level: set(with_arm.loc[with_arm[arm] == level, subject]) for level in levels}
+
+
+def ae_overview(
+    adverse_events: pd.DataFrame,
+    subjects: pd.DataFrame,
+    labs: pd.DataFrame | None = None,
+    *,
+    subject: str,
+    arm: str,
+    serious: str | None = "serious",
+    grade: str | None = "severity_grade",
+    severe_grade: int = 3,
+    reason: str | None = "discontinuation_reason",
+    reason_adverse_event: str = "adverse_event",
+    test: str = "test",
+    value: str = "value",
+    pregnancy: str = "pregnancy",
+) -> Result:
+    """The overview of adverse events by arm: subjects with any, serious, severe, leading to
+    discontinuation, and with a positive pregnancy test.
+
+    Parameters
+    ----------
+    adverse_events : DataFrame
+        One row per event (may have no rows: none occurred).
+    subjects : DataFrame
+        One row per subject (the denominators), with the arm and ``reason``.
+    labs : DataFrame, optional
+        Long labs; the pregnancy row needs them (left out without).
+    subject, arm : str
+        Column names (``arm`` in ``subjects``).
+    serious, grade : str or None
+        Columns of ``adverse_events``: the serious flag (true/false) and the severity grade
+        (CTCAE 1–5); ``None`` leaves that row out.
+    severe_grade : int, default 3
+        The grade from which an event counts as severe (CTCAE grade ≥ 3).
+    reason : str or None, default "discontinuation_reason"
+        Column of ``subjects`` with the reason for leaving the study early; ``None`` leaves
+        the discontinuation row out.
+    reason_adverse_event : str, default "adverse_event"
+        The value of ``reason`` that means an adverse event.
+    test, value : str
+        Columns of ``labs``: the test name and its result (pregnancy: 1 positive, 0 negative).
+    pregnancy : str, default "pregnancy"
+        The value of ``test`` of a pregnancy test.
+
+    Returns
+    -------
+    Result
+        ``estimates``: the overview table, one row per category × arm, in this order: ``any
+        adverse event``, ``serious adverse event``, ``adverse event of grade ≥ 3``,
+        ``adverse event leading to discontinuation``, ``positive pregnancy test``; columns
+        ``category``, ``arm``, ``n_subjects`` (the denominator: subjects of the arm; for
+        pregnancy, subjects of the arm with a pregnancy test result), ``n_with_event``
+        (subjects counted once), ``percent`` and ``n_events`` (events; for discontinuation,
+        subjects; for pregnancy, positive tests). ``diagnostics`` (``outcome`` = "adverse
+        events"): ``n_subjects`` (subjects with an arm) and one ``excluded`` row per reason:
+        events with a missing serious flag or grade (not counted in that row), subjects
+        without an arm.
+
+    Examples
+    --------
+    >>> subjects = pd.DataFrame({"subject_id": [1, 2, 3, 4], "arm": ["a", "a", "b", "b"],
+    ...     "discontinuation_reason": [None, "adverse_event", None, "withdrew_consent"]})
+    >>> events = pd.DataFrame({"subject_id": [1, 2, 2, 3], "serious": [False, True, False, False],
+    ...                        "severity_grade": [1, 3, 2, 1]})
+    >>> labs = pd.DataFrame({"subject_id": [1, 2, 3], "test": "pregnancy", "value": [0, 1, 0]})
+    >>> table = ae_overview(events, subjects, labs, subject="subject_id", arm="arm").estimates
+    >>> table[table["arm"] == "a"][["category", "n_with_event", "n_subjects"]].values.tolist()
+    [['any adverse event', 2, 2], ['serious adverse event', 1, 2], ['adverse event of grade ≥ 3', 1, 2], ['adverse event leading to discontinuation', 1, 2], ['positive pregnancy test', 1, 2]]
+    """
+    require_columns(adverse_events, subject=subject, serious=serious, grade=grade)
+    require_columns(subjects, subject=subject, arm=arm, reason=reason)
+    unknown = set(adverse_events[subject]) - set(subjects[subject])
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} adverse-event subject(s) not in subjects, e.g. "
+            f"{sorted(map(str, unknown))[:3]}"
+        )
+    arms = _subject_sets(subjects, subject=subject, arm=arm)
+    excluded = {}
+    categories = [(ANY_EVENT, adverse_events, None)]
+    if serious is not None:
+        flags = adverse_events[serious].astype("boolean")
+        excluded[f"{serious} missing (events)"] = int(flags.isna().sum())
+        categories.append(("serious adverse event", adverse_events[flags.fillna(False)], None))
+    if grade is not None:
+        grades = pd.to_numeric(adverse_events[grade].astype("Float64"), errors="coerce")
+        excluded[f"{grade} missing (events)"] = int(grades.isna().sum())
+        severe = adverse_events[(grades >= severe_grade).fillna(False).to_numpy(bool)]
+        categories.append((f"adverse event of grade ≥ {severe_grade}", severe, None))
+    if reason is not None:
+        left = subjects.loc[subjects[reason].astype("string") == reason_adverse_event, [subject]]
+        categories.append(("adverse event leading to discontinuation", left, None))
+    if labs is not None:
+        require_columns(labs, subject=subject, test=test, value=value)
+        tests = labs[(labs[test].astype("string") == pregnancy) & labs[value].notna()]
+        positive = tests[pd.to_numeric(tests[value]) == 1]
+        categories.append(("positive pregnancy test", positive, set(tests[subject])))
+    rows = []
+    for name, events, tested in categories:
+        for level, members in arms.items():
+            denominator = members if tested is None else members & tested
+            mine = events[events[subject].isin(members)]
+            rows.append(
+                {
+                    "category": name,
+                    "arm": level,
+                    "n_subjects": len(denominator),
+                    "n_with_event": int(mine[subject].nunique()),
+                    "percent": 100.0 * mine[subject].nunique() / len(denominator)
+                    if denominator
+                    else np.nan,
+                    "n_events": len(mine),
+                }
+            )
+    no_arm = int(subjects.loc[subjects[arm].isna(), subject].nunique())
+    excluded[f"{arm} missing (subjects)"] = no_arm
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "n_subjects", "value": sum(len(members) for members in arms.values())},
+            *exclusion_rows(excluded),
+        ],
+        outcome=_ADVERSE_EVENTS,
+        method="adverse-event overview",
+    )
+    return Result(pd.DataFrame(rows), diagnostics)
+
+
+def lab_abnormalities(
+    labs: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    test: str,
+    value: str,
+    upper_limit: str,
+    arm: str | None = None,
+    baseline_visit: object = 0,
+) -> Result:
+    """Subjects above the upper limit of normal after baseline, with their denominators.
+
+    Parameters are those of :func:`lab_shift_table` (one ULN category boundary, 1 × ULN).
+
+    Returns
+    -------
+    Result
+        ``estimates``: one row per test × arm (tests with a limit only): ``n_subjects``
+        (with a baseline and a post-baseline value), ``n_above`` (worst post-baseline value
+        above the ULN) and ``percent_above`` (of ``n_subjects``), ``n_normal_baseline``
+        (at or below the ULN at baseline), ``n_new`` (normal at baseline, above after) and
+        ``percent_new`` (of ``n_normal_baseline``). ``diagnostics``: those of
+        :func:`lab_shift_table`.
+
+    Examples
+    --------
+    >>> labs = pd.DataFrame({"subject_id": [1, 1, 2, 2, 3, 3], "month": [0, 3] * 3,
+    ...     "test": "triglycerides", "value": [100, 200, 160, 170, 90, 95], "uln": 150.0})
+    >>> table = lab_abnormalities(labs, subject="subject_id", visit="month", test="test",
+    ...                           value="value", upper_limit="uln").estimates
+    >>> table[["n_subjects", "n_above", "n_normal_baseline", "n_new"]].values.tolist()
+    [[3, 2, 2, 1]]
+    """
+    shifts = lab_shift_table(labs, subject=subject, visit=visit, test=test, value=value,
+                             upper_limit=upper_limit, arm=arm, baseline_visit=baseline_visit)  # fmt: skip
+    table = shifts.estimates
+    normal = _uln_category(pd.Series([1.0]), (1.0,)).astype("string").iloc[0]
+    groups = [test] + ([arm] if arm else [])
+    is_above = table["worst_post_baseline"] != normal
+    counts = table.assign(
+        n_above=table["n_subjects"].where(is_above, 0),
+        n_normal_baseline=table["n_subjects"].where(table["baseline"] == normal, 0),
+        n_new=table["n_subjects"].where(is_above & (table["baseline"] == normal), 0),
+    )
+    columns = ["n_subjects", "n_above", "n_normal_baseline", "n_new"]
+    summary = counts.groupby(groups, observed=True, sort=False)[columns].sum().reset_index()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        summary.insert(
+            len(groups) + 2, "percent_above", 100.0 * summary["n_above"] / summary["n_subjects"]
+        )
+        summary["percent_new"] = 100.0 * summary["n_new"] / summary["n_normal_baseline"]
+    return Result(summary, shifts.diagnostics)
+
+
+def share_above_limit(
+    labs: pd.DataFrame,
+    *,
+    subject: str,
+    visit: str,
+    test: str,
+    value: str,
+    upper_limit: str,
+    arm: str | None = None,
+    ci_level: float = 0.95,
+) -> Result:
+    """The share of subjects with a value above the upper limit of normal at each visit.
+
+    Parameters
+    ----------
+    labs : DataFrame
+        Long labs, one row per subject × visit × test.
+    subject, visit, test, value, upper_limit : str
+        Column names.
+    arm : str, optional
+        Arm column (one share per arm and visit).
+    ci_level : float, default 0.95
+
+    Returns
+    -------
+    Result
+        ``estimates``: ``outcome`` = the test, ``contrast`` = the arm (``"all"`` without one),
+        ``visit``, ``estimate`` = the share of the subjects with a value there whose value is
+        above the ULN (Wilson CI), ``n`` = those subjects, ``scale="proportion above ULN"``.
+        Tests without a limit (pregnancy) are left out. ``diagnostics``: one ``excluded`` row
+        per reason (``"no ULN or no value"``).
+
+    Examples
+    --------
+    >>> labs = pd.DataFrame({"subject_id": [1, 2, 1, 2], "month": [0, 0, 3, 3],
+    ...     "test": "alt", "value": [20, 30, 50, 30], "uln": 40.0})
+    >>> share_above_limit(labs, subject="subject_id", visit="month", test="test",
+    ...                   value="value", upper_limit="uln").estimates["estimate"].tolist()
+    [0.0, 0.5]
+    """
+    require_columns(labs, subject=subject, visit=visit, test=test, value=value,
+                    upper_limit=upper_limit, arm=arm)  # fmt: skip
+    ci_level = check_ci_level(ci_level)
+    require_numeric(labs, value=value, upper_limit=upper_limit)
+    usable = labs[labs[value].notna() & labs[upper_limit].notna()]
+    if arm is not None:
+        usable = usable[usable[arm].notna()]
+    frame = usable.assign(
+        _above=pd.to_numeric(usable[value]).to_numpy(float)
+        > usable[upper_limit].astype("float64").to_numpy(float),
+        _arm="all" if arm is None else usable[arm],
+    )
+    rows = []
+    keys = [test, "_arm", visit]
+    for (name, level, when), block in frame.groupby(keys, observed=True, sort=True):
+        per_subject = block.groupby(subject)["_above"].max()
+        x, n = int(per_subject.sum()), len(per_subject)
+        low, high = proportion_confint(x, n, alpha=1 - ci_level, method="wilson")
+        rows.append(
+            {
+                "outcome": str(name),
+                "contrast": str(level),
+                "visit": when,
+                "estimate": x / n,
+                "se": np.sqrt(x * (n - x) / n**3),
+                "ci_low": low,
+                "ci_high": high,
+                "ci_level": ci_level,
+                "n": n,
+                "method": "Wilson score interval",
+                "scale": "proportion above ULN",
+            }
+        )
+    diagnostics = diagnostics_frame(
+        exclusion_rows({"no ULN or no value": len(labs) - len(usable)}),
+        method="share above the upper limit of normal",
+    )
+    return Result(estimate_frame(rows), diagnostics)

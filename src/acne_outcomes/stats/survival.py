@@ -2,9 +2,11 @@
 
 All three use ``statsmodels.duration`` (``SurvfuncRight``, ``survdiff``, ``PHReg``) on one
 row per subject with a time and an event indicator, e.g. the ``data`` of
-:func:`acne_outcomes.derive.time_to_clearance` merged with the arm. Each returns a
-:class:`~acne_outcomes.stats.tidy.Result`; rows with a missing value are dropped and counted
-as ``excluded`` diagnostics (``"<column> missing"``).
+:func:`acne_outcomes.derive.time_to_clearance` merged with the arm. :func:`at_risk` counts
+the numbers at risk under a Kaplan–Meier plot from the data, and :func:`time_to_event_summary`
+gathers what a time-to-event result reports (events and median per arm, hazard ratio,
+log-rank). Each returns a :class:`~acne_outcomes.stats.tidy.Result`; rows with a missing value
+are dropped and counted as ``excluded`` diagnostics (``"<column> missing"``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from acne_outcomes.checks import (
     NotEstimable,
+    arms_present,
     check_choice,
     check_ci_level,
     require_columns,
@@ -28,6 +31,7 @@ from acne_outcomes.checks import (
 )
 from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
+    ESTIMATE_COLUMNS,
     Result,
     complete_rows,
     diagnostics_frame,
@@ -422,3 +426,166 @@ def cox_model(
         method=method,
     )
     return Result(estimate_frame(rows), diagnostics)
+
+
+def at_risk(
+    data: pd.DataFrame, *, time: str, event: str, arm: str | None = None, times: Sequence[float]
+) -> Result:
+    """Numbers at risk: the subjects still followed (time ≥ t) at each of ``times``, per arm.
+
+    The table under a Kaplan–Meier plot, counted from the data itself (never read off the
+    curve's event times, which would skip the subjects censored in between).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per subject.
+    time, event : str
+        Columns of the follow-up time and the event indicator (rows missing either are left
+        out and counted, as in :func:`kaplan_meier`).
+    arm : str, optional
+        Arm column; without it one row per time for all subjects (``contrast="all"``).
+    times : sequence of float
+        The times to count at (e.g. the x ticks of the plot), non-negative.
+
+    Returns
+    -------
+    Result
+        ``estimates``: one row per arm and time: ``contrast`` = the arm, ``visit`` = the time,
+        ``estimate`` = subjects with ``time`` ≥ t (still at risk just before t),
+        ``n`` = subjects of the arm analysed, ``scale="number at risk"``. ``diagnostics``:
+        ``n_subjects`` (over all arms) and one ``excluded`` row per reason.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"day": [30, 60, 60, 90, 120, 150], "cleared": [1, 1, 0, 1, 0, 1],
+    ...                      "arm": ["a", "a", "a", "b", "b", "b"]})
+    >>> table = at_risk(data, time="day", event="cleared", arm="arm", times=[0, 60, 100])
+    >>> table.estimates[["contrast", "visit", "estimate"]].values.tolist()
+    [['a', 0.0, 3.0], ['a', 60.0, 2.0], ['a', 100.0, 0.0], ['b', 0.0, 3.0], ['b', 60.0, 3.0], ['b', 100.0, 2.0]]
+    """
+    require_columns(data, time=time, event=event, arm=arm)
+    points = np.asarray(list(times), dtype=float)
+    if points.size == 0 or not np.all(np.isfinite(points)) or (points < 0).any():
+        raise ValueError(f"times must be non-negative numbers; got {list(times)!r}")
+    frame, reasons = _survival_frame(data, [time, event] + ([arm] if arm else []), time, event)
+    groups = [("all", frame)] if arm is None else list(frame.groupby(arm, observed=True))
+    rows = []
+    for label, group in groups:
+        followed = group[time].to_numpy(float)
+        for point in points:
+            rows.append(
+                {
+                    "outcome": event,
+                    "contrast": str(label),
+                    "visit": point,
+                    "estimate": float(np.sum(followed >= point)),
+                    "n": len(group),
+                    "method": f"subjects with {time} >= t",
+                    "scale": "number at risk",
+                }
+            )
+    diagnostics = diagnostics_frame(
+        [{"diagnostic": "n_subjects", "value": len(frame)}, *exclusion_rows(reasons)],
+        outcome=event,
+        method="number at risk",
+    )
+    return Result(estimate_frame(rows), diagnostics)
+
+
+def time_to_event_summary(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    arm: str,
+    reference: object | None = None,
+    ci_level: float = 0.95,
+) -> Result:
+    """What a time-to-event result reports: events and median time per arm, hazard ratio, log-rank.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per subject.
+    time, event, arm : str
+        Column names.
+    reference : optional
+        Reference arm of the hazard ratios; default the first arm in sorted order (a
+        categorical's first category: the design's reference).
+    ci_level : float, default 0.95
+
+    Returns
+    -------
+    Result
+        ``estimates``, per arm (``contrast`` = the arm): ``scale="events"`` (``estimate`` =
+        subjects with the event, ``n`` = subjects analysed) and ``scale="median time"`` (the
+        Kaplan–Meier median with its interval, as :func:`kaplan_meier`); with two arms or
+        more, per non-reference arm the Cox ``scale="hazard ratio"`` (arm / reference, Wald
+        CI and p-value, as :func:`cox_model`) and one ``scale="chi-square"`` row of the
+        log-rank test over all arms (its ``p_value``; as :func:`log_rank`). ``diagnostics``:
+        ``n_events``, ``converged`` and ``monotone_likelihood`` (of the Cox model; with one arm
+        ``None``) and one ``excluded`` row per reason.
+
+    Raises
+    ------
+    NotEstimable
+        When no subject had the event.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"day": [30, 60, 90, 120, 45, 150, 180, 200],
+    ...                      "cleared": [1, 1, 1, 0, 1, 0, 1, 0], "arm": ["b"] * 4 + ["a"] * 4})
+    >>> summary = time_to_event_summary(data, time="day", event="cleared", arm="arm")
+    >>> rows = summary.estimates
+    >>> rows.loc[rows["scale"] == "events", ["contrast", "estimate", "n"]].values.tolist()
+    [['a', 2.0, 4], ['b', 3.0, 4]]
+    >>> rows.loc[rows["scale"] == "median time", "estimate"].tolist()
+    [180.0, 75.0]
+    >>> rows.loc[rows["scale"] == "hazard ratio", "contrast"].tolist()
+    ['b / a']
+    """
+    require_columns(data, time=time, event=event, arm=arm)
+    ci_level = check_ci_level(ci_level)
+    frame, reasons = _survival_frame(data, [time, event, arm], time, event)
+    _require_events(frame, event)
+    levels = arms_present(frame[arm])
+    if reference is None:
+        reference = levels[0]
+    check_choice("reference", reference, levels)
+    levels = [reference, *[level for level in levels if level != reference]]
+    rows = []
+    for level in levels:
+        group = frame[frame[arm] == level]
+        rows.append(
+            {
+                "outcome": event,
+                "contrast": str(level),
+                "visit": pd.NA,
+                "estimate": float(group[event].sum()),
+                "n": len(group),
+                "method": "subjects with the event",
+                "scale": "events",
+            }
+        )
+    curves = kaplan_meier(frame, time=time, event=event, arm=arm, ci_level=ci_level)
+    medians = curves.estimates[curves.estimates["scale"] == "median time"]
+    medians = medians.set_index("contrast").loc[[str(level) for level in levels]].reset_index()
+    parts = [estimate_frame({"ci_level": ci_level, **row} for row in rows), medians]
+    cox = {"converged": None, "monotone_likelihood": None}
+    if len(levels) > 1:
+        fit = cox_model(frame, time=time, event=event, arm=arm, reference=reference,
+                        ci_level=ci_level)  # fmt: skip
+        cox = {name: fit.diagnostic(name) for name in cox}
+        parts += [fit.estimates, log_rank(frame, time=time, event=event, arm=arm).estimates]
+    estimates = pd.concat(parts, ignore_index=True)[list(ESTIMATE_COLUMNS)]
+    diagnostics = diagnostics_frame(
+        [
+            {"diagnostic": "n_events", "value": int(frame[event].sum())},
+            *({"diagnostic": name, "value": value} for name, value in cox.items()),
+            *exclusion_rows(reasons),
+        ],
+        outcome=event,
+        method="time-to-event summary (Kaplan-Meier, Cox PH, log-rank)",
+    )
+    return Result(estimates, diagnostics)
