@@ -409,3 +409,19 @@ def test_public_build_manifest_and_pages(tmp_path, study_folder):
     )
     assert 'data_path = "study-' in injected and 'output_dir = "reports"' in injected
     assert 'original = "study"' in injected
+
+
+def test_a_synthetic_study_written_by_an_older_generator_is_regenerated(tmp_path, monkeypatch):
+    """The built-in study is cached in data/synthetic; a changed generator must not reuse it."""
+    from acne_outcomes import report
+
+    config = ReportConfig(scenario="rct", n_subjects=30, seed=3, synthetic_dir=tmp_path)
+    monkeypatch.setattr(report, "generator_hash", lambda: "a" * 64)
+    old, _ = report.resolve_input(config)
+    written = (old / "visits.csv").stat().st_mtime_ns
+    assert report.resolve_input(config)[0] == old  # same generator: the cache is used
+    assert (old / "visits.csv").stat().st_mtime_ns == written
+    monkeypatch.setattr(report, "generator_hash", lambda: "b" * 64)
+    new, described = report.resolve_input(config)
+    assert new.name.endswith("-bbbbbbbbbbbb") and not old.exists()
+    assert described["n_subjects"] == 30 and (new / "visits.csv").is_file()

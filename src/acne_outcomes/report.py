@@ -72,7 +72,7 @@ from pathlib import Path
 
 from acne_outcomes import paths
 from acne_outcomes.importers import read_mapping
-from acne_outcomes.io import load_study, remove_stale, save_study, work_folder
+from acne_outcomes.io import PACKAGE_MARKER, load_study, remove_stale, save_study, work_folder
 from acne_outcomes.privacy import small_cell_policy
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.standard.render import write_dictionary
@@ -337,10 +337,14 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
             "mapping_sha256": mapping_sha256,
         }
     size = "default" if config.n_subjects is None else str(config.n_subjects)
-    folder = Path(config.synthetic_dir) / f"{config.scenario}-n{size}-seed{config.seed}"
+    stem = f"{config.scenario}-n{size}-seed{config.seed}"
+    folder = Path(config.synthetic_dir) / f"{stem}-{generator_hash()[:12]}"
     if not (folder / "datapackage.json").exists():
         study = simulate_study(config.scenario, n_subjects=config.n_subjects, seed=config.seed)
         save_study(study, folder, overwrite=True)
+        for older in Path(config.synthetic_dir).glob(f"{stem}-*"):
+            if older != folder and (older / PACKAGE_MARKER).is_file():
+                shutil.rmtree(older)  # a study an older generator wrote
     study = load_study(folder)
     described = {"scenario": config.scenario, "seed": config.seed, "n_subjects": study.n_subjects}
     return folder, {
@@ -353,6 +357,18 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
 
 def _canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+
+def generator_hash() -> str:
+    """SHA-256 over the generator's source: a synthetic study is regenerated when it changes.
+
+    The folder of a generated study is named with it, so a report never analyses a study that
+    an older version of the generator wrote."""
+    digest = hashlib.sha256()
+    for path in sorted((paths.PACKAGE_DIR / "simulate").rglob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def source_hash() -> str:
@@ -847,11 +863,13 @@ def _page_paths(staging: Path, data_path, config: ReportConfig) -> list[tuple[st
 
 
 def _scrub_paths(node, replacements: list[tuple[str, str]]) -> None:
-    """Replace the paths of ``replacements`` in every cell's source and text outputs."""
+    """Replace the paths of ``replacements`` in the notebook's metadata (papermill records the
+    injected parameters there) and every cell's source and text outputs."""
 
     def scrub(text):
         return _replace_paths(text, replacements)
 
+    node.metadata.update(scrub(dict(node.metadata)))
     for cell in node.cells:
         cell.source = scrub(cell.source)
         for output in cell.get("outputs", []):
