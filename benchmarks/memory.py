@@ -10,6 +10,7 @@ import multiprocessing as mp
 import resource
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def _child(queue, setup, func):
@@ -35,3 +36,6 @@ def measure(func: Callable, setup: Callable | None = None) -> tuple[float, float
     if process.exitcode != 0:
         raise RuntimeError(f"benchmark child failed with exit code {process.exitcode}")
     return result
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
