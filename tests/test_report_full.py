@@ -111,3 +111,39 @@ def test_public_build_of_real_data_has_no_subject_ids(built, tmp_path):
     assert leaks == []
     table_one = (public.out / "tables" / "01-study-flow-and-baseline" / "table-1.csv").read_text()
     assert "*" in table_one  # small cells are suppressed in public mode
+
+
+def test_the_index_leads_with_the_primary_results_of_the_tables(built):
+    """Each primary result on the index is the primary row of a table its page saved."""
+    import csv
+    import html
+
+    config, manifest = built
+    index = (config.out / "index.html").read_text(encoding="utf-8")
+    assert index.index("<h2>Primary results</h2>") < index.index('<div class="section">')
+    listed = re.findall(r"<li>(.*?) <a ", index.split("<h2>Primary results</h2>", 1)[1])
+    recorded = [(stem, item) for stem, entry in manifest["notebooks"].items()
+                for item in entry["headlines"]]  # fmt: skip
+    assert [html.unescape(text) for text in listed[: len(recorded)]] == [
+        item["text"] for _, item in recorded
+    ]
+    # lesions (percent change), scars (grade and ECCA), PIH
+    assert [stem for stem, _ in recorded] == ["02-lesion-counts", "03-scar-severity",
+                                              "03-scar-severity", "04-pih"]  # fmt: skip
+    for stem, item in recorded:
+        rows = []
+        for name in manifest["notebooks"][stem]["tables"]:
+            if name.endswith(".csv"):
+                with (config.out / name).open(encoding="utf-8") as handle:
+                    rows += [row for row in csv.DictReader(handle)
+                             if row.get("Visit", "").endswith("(primary)") and row.get("p")]  # fmt: skip
+        matching = [
+            row for row in rows
+            if item["text"].startswith(row["Outcome"] + " at ")
+            and row["Estimate (95% CI)"].split(" (")[0] in item["text"]
+            and row["Estimate (95% CI)"].split(" (")[1].rstrip(")") in item["text"]
+            and row["p"] in item["text"] and f"n = {row['n']}" in item["text"]
+        ]  # fmt: skip
+        assert len(matching) == 1, item["text"]
+    assert manifest["notebooks"]["04-pih"]["headlines"][0]["figure"] == "pih-means"
+    assert 'src="figures/04-pih/pih-means.png"' in index  # the primary result's figure is shown

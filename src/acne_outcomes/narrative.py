@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes.derive import REASON_BASELINE_ROW
+from acne_outcomes.privacy import SUPPRESSED, small_cell_policy
 from acne_outcomes.simulate import true_contrast
 from acne_outcomes.stats.tidy import Result
 from acne_outcomes.tables import format_p, visit_label
@@ -142,7 +143,9 @@ def describe_flow(flow: pd.DataFrame, design=None) -> str:
     return " ".join(parts)
 
 
-def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -> str:
+def describe_exclusions(
+    exclusions: pd.DataFrame | Result | Mapping[str, int], *, public: bool = False
+) -> str:
     """Count the rows not analysed, by reason, in one sentence.
 
     ``exclusions`` is a derivation's ``exclusions`` frame (one row per excluded row, with a
@@ -151,6 +154,9 @@ def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -
     reason → count. Baseline rows set aside by a change-from-baseline derivation
     (:data:`acne_outcomes.derive.REASON_BASELINE_ROW`) are the reference values every change
     is measured from, not lost data: they are counted apart from the rows not analysed.
+    With ``public``, the small-cell policy applies to the counts by reason and their total
+    (:meth:`acne_outcomes.privacy.SmallCellPolicy.mask_sums`): a suppressed count is written
+    ``*`` and the sentence says why.
 
     Examples
     --------
@@ -172,15 +178,26 @@ def describe_exclusions(exclusions: pd.DataFrame | Result | Mapping[str, int]) -
     if not counts:
         return "No rows were excluded."
     baseline = int(counts.pop(REASON_BASELINE_ROW, 0))
+    policy = small_cell_policy() if public else None
     reference = (
-        f"Baseline rows ({baseline}) are the reference values each change is measured from, "
-        "not losses"
+        f"Baseline rows ({SUPPRESSED if public and policy.is_small(baseline) else baseline}) "
+        "are the reference values each change is measured from, not losses"
     )
     if not counts:
         return reference + "; every other row was analysed."
     ranked = sorted(counts.items(), key=lambda item: -item[1])  # most frequent first
-    listed = "; ".join(f"{reason}: {count}" for reason, count in ranked)
-    sentence = f"Rows not analysed ({sum(counts.values())}), by reason — {listed}."
+    total = sum(counts.values())
+    named = {("reason", reason): count for reason, count in ranked} | {("total",): total}
+    sums = [(("total",), [("reason", reason) for reason, _ in ranked])]
+    masked = policy.mask_sums(named, sums) if public else set()
+
+    def shown(name) -> str:
+        return SUPPRESSED if name in masked else str(named[name])
+
+    listed = "; ".join(f"{reason}: {shown(('reason', reason))}" for reason, _ in ranked)
+    sentence = f"Rows not analysed ({shown(('total',))}), by reason — {listed}."
+    if masked:
+        sentence += f" ({policy.note('rows')}.)"
     return f"{reference}. {sentence}" if baseline else sentence
 
 
@@ -285,7 +302,9 @@ def describe_consort(flow: pd.DataFrame, design) -> str:
 
     One sentence for enrolment, then one per arm: allocated, left the study (during
     treatment and in follow-up, when the design has an end of treatment), completed, and
-    analysed at each primary visit.
+    analysed at each primary visit. A count public mode suppressed (missing ``n``, see
+    :func:`acne_outcomes.derive.consort_flow` with ``public=True``) is written ``*``, without
+    its percentage, and a last sentence says what ``*`` means.
 
     Examples
     --------
@@ -298,14 +317,24 @@ def describe_consort(flow: pd.DataFrame, design) -> str:
     '10 subjects were enrolled and randomised. **Drug**: 10 allocated; 2 (20%) left the study early; 8 completed; 1 had no outcome recorded after baseline; analysed at month 3: lesions 8 of 10.'
     """
 
-    def count(key: str, arm=None) -> int:
+    hidden = False
+
+    def count(key: str, arm=None):
+        """The box's count, or None where public mode suppressed it."""
+        nonlocal hidden
         rows = flow[(flow["key"] == key) & ((flow["arm"] == arm) if arm is not None else True)]
+        if rows["n"].isna().any():
+            hidden = True
+            return None
         return int(rows["n"].sum())
 
-    parts = [f"{count('enrolled')} subjects were enrolled and randomised."]
+    def shown(value) -> str:
+        return SUPPRESSED if value is None else str(value)
+
+    parts = [f"{shown(count('enrolled'))} subjects were enrolled and randomised."]
     for arm in design.arms:
         allocated = count("allocated", arm.label)
-        pieces = [f"{allocated} allocated"]
+        pieces = [f"{shown(allocated)} allocated"]
         for key, words in (
             ("discontinued", "left the study early"),
             ("discontinued_treatment", "left during treatment"),
@@ -313,19 +342,23 @@ def describe_consort(flow: pd.DataFrame, design) -> str:
         ):
             if (flow["key"] == key).any():
                 left = count(key, arm.label)
-                share = f" ({100 * left / allocated:.0f}%)" if allocated else ""
-                pieces.append(f"{left}{share} {words}")
-        pieces.append(f"{count('completed', arm.label)} completed")
+                share = (
+                    f" ({100 * left / allocated:.0f}%)" if allocated and left is not None else ""
+                )
+                pieces.append(f"{shown(left)}{share} {words}")
+        pieces.append(f"{shown(count('completed', arm.label))} completed")
         without = count("no_post_baseline", arm.label)
-        if without:
-            pieces.append(f"{without} had no outcome recorded after baseline")
+        if without is None or without:
+            pieces.append(f"{shown(without)} had no outcome recorded after baseline")
         for stage in pd.unique(flow.loc[flow["key"].str.startswith("analysed:"), "stage"]):
             rows = flow[(flow["stage"] == stage) & (flow["arm"] == arm.label)]
             if len(rows):
-                pieces.append(
-                    f"{stage[0].lower()}{stage[1:]} {int(rows['n'].iloc[0])} of {allocated}"
-                )
+                n = None if pd.isna(rows["n"].iloc[0]) else int(rows["n"].iloc[0])
+                hidden |= n is None
+                pieces.append(f"{stage[0].lower()}{stage[1:]} {shown(n)} of {shown(allocated)}")
         parts.append(f"**{arm.name}**: " + "; ".join(pieces) + ".")
+    if hidden or ("suppressed" in flow and flow["suppressed"].fillna(False).any()):
+        parts.append(f"({small_cell_policy().note()}.)")
     return " ".join(parts)
 
 
@@ -345,3 +378,45 @@ def visit_labels(estimates: pd.DataFrame, design, family: str | None = None) -> 
         when = visit_label(visit, design, primary=primary)
         labels.append(when if design.n_arms == 2 else f"{contrast}, {when[:1].lower()}{when[1:]}")
     return labels
+
+
+def headlines(table: pd.DataFrame) -> list[str]:
+    """The primary results of an endpoint table (:func:`acne_outcomes.tables.endpoint_table`),
+    one sentence each, as the report's index leads with them.
+
+    The rows at the visit marked "(primary)" that compare arms and carry the comparison's
+    p-value (one per comparison); a study with one arm has no comparison, so its rows at the
+    primary visit are the within-arm estimates. A table with no primary visit has none.
+
+    >>> table = pd.DataFrame({"Outcome": ["PIH index", "PIH index", "PIH index"],
+    ...     "Visit": ["Month 6 (secondary)", "Month 12 (primary)", "Month 12 (primary)"],
+    ...     "Comparison": ["b - a", "b", "b - a"], "Measure": ["Mean difference", "Mean",
+    ...     "Mean difference"], "Estimate (95% CI)": ["-0.1 (-0.5 to 0.3)", "2.0 (1.6 to 2.4)",
+    ...     "-0.5 (-0.9 to -0.1)"], "p": ["0.620", "", "0.012"], "n": ["180", "90", "176"]})
+    >>> headlines(table)
+    ['PIH index at month 12 (primary): b - a, mean difference -0.5 (95% CI -0.9 to -0.1), p = 0.012, n = 176.']
+    """
+    if "Visit" not in table.columns:
+        return []
+    at_primary = table[table["Visit"].astype(str).str.endswith("(primary)")]
+    compared = at_primary[at_primary["p"].astype(str) != ""]
+    rows = compared if not compared.empty else at_primary
+    header = next((column for column in table.columns if column.startswith("Estimate")), None)
+    if header is None:
+        return []
+    level = header.removeprefix("Estimate").strip(" ()") or "CI"
+    sentences = []
+    for row in rows.to_dict("records"):
+        visit = str(row["Visit"])
+        estimate = str(row[header]).replace(" (", f" ({level} ", 1)
+        text = (
+            f"{row['Outcome']} at {visit[:1].lower() + visit[1:]}: {row['Comparison']}, "
+            f"{str(row['Measure']).lower()} {estimate}"
+        )
+        p_value = str(row.get("p", ""))
+        if p_value:
+            text += f", p {p_value}" if p_value.startswith("<") else f", p = {p_value}"
+        if str(row.get("n", "")):
+            text += f", n = {row['n']}"
+        sentences.append(text + ".")
+    return sentences

@@ -79,6 +79,7 @@ from acne_outcomes.standard.render import write_dictionary
 
 MANIFEST = "manifest.json"
 NOT_ESTIMABLE = "not-estimable"
+HEADLINES = "headlines"
 FAILED_SUFFIX = ".failed"
 PACKAGES = (
     "acne-outcomes",
@@ -680,7 +681,8 @@ class _KernelPool:
         for notebook in to_run:
             for kind in ("figures", "tables"):
                 shutil.rmtree(staging / kind / notebook.stem, ignore_errors=True)
-            (staging / NOT_ESTIMABLE / f"{notebook.stem}.json").unlink(missing_ok=True)
+            for kind in (NOT_ESTIMABLE, HEADLINES):
+                (staging / kind / f"{notebook.stem}.json").unlink(missing_ok=True)
         self._bar = tqdm(total=len(to_run), desc="notebooks", unit="nb", disable=not progress)
         try:
             for notebook in sorted(
@@ -865,11 +867,12 @@ def _page_paths(staging: Path, data_path, config: ReportConfig) -> list[tuple[st
 def _scrub_paths(node, replacements: list[tuple[str, str]]) -> None:
     """Replace the paths of ``replacements`` in the notebook's metadata (papermill records the
     injected parameters there) and every cell's source and text outputs."""
+    import nbformat
 
     def scrub(text):
         return _replace_paths(text, replacements)
 
-    node.metadata.update(scrub(dict(node.metadata)))
+    node.metadata = nbformat.from_dict(scrub(dict(node.metadata)))
     for cell in node.cells:
         cell.source = scrub(cell.source)
         for output in cell.get("outputs", []):
@@ -936,12 +939,18 @@ def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
             "figures": _listing(staging / "figures" / notebook.stem, staging),
             "tables": _listing(staging / "tables" / notebook.stem, staging),
             "not_estimable": (
-                _not_estimable(staging / NOT_ESTIMABLE / f"{notebook.stem}.json")
+                _records(staging / NOT_ESTIMABLE / f"{notebook.stem}.json", ("section", "reason"))
                 if executed
                 else item["old"].get("not_estimable", [])
             ),
+            "headlines": (
+                _records(staging / HEADLINES / f"{notebook.stem}.json", ("text", "figure"))
+                if executed
+                else item["old"].get("headlines", [])
+            ),
         }
-    shutil.rmtree(staging / NOT_ESTIMABLE, ignore_errors=True)
+    for kind in (NOT_ESTIMABLE, HEADLINES):
+        shutil.rmtree(staging / kind, ignore_errors=True)
     settings = {key: str(value) for key, value in asdict(config).items()}
     if config.public:
         known = _page_paths(staging, plan[notebooks[0]]["parameters"].get("data_path"), config)
@@ -985,7 +994,11 @@ def _public_manifest(inputs: dict, entries: dict, config: ReportConfig, known):
     if isinstance(inputs.get("design"), dict):
         inputs["design"] = policy.redact(inputs["design"])
     entries = {
-        stem: {**entry, "not_estimable": policy.redact(entry.get("not_estimable", []))}
+        stem: {
+            **entry,
+            "not_estimable": policy.redact(entry.get("not_estimable", [])),
+            "headlines": policy.redact(entry.get("headlines", [])),
+        }
         for stem, entry in entries.items()
     }
     settings = {}
@@ -1013,18 +1026,22 @@ def _replace_paths(value, replacements: list[tuple[str, str]]):
     return value
 
 
-def _not_estimable(file: Path) -> list[dict[str, str]]:
-    """The analyses a notebook found not estimable: ``[{"section", "reason"}, ...]``."""
+def _records(file: Path, fields: tuple[str, str]) -> list[dict[str, str | None]]:
+    """What a notebook recorded for the index: the analyses it found not estimable
+    (``[{"section", "reason"}, ...]``) or its primary results (``[{"text", "figure"}, ...]``)."""
     if not file.exists():
         return []
     try:
         items = json.loads(file.read_text(encoding="utf-8"))
         if not isinstance(items, list):
             raise TypeError("not a list")
-        return [{"section": str(item["section"]), "reason": str(item["reason"])} for item in items]
+        return [
+            {field: None if item[field] is None else str(item[field]) for field in fields}
+            for item in items
+        ]
     except (json.JSONDecodeError, TypeError, KeyError) as error:
         raise ReportBuildError(
-            f"{file.name}: not a list of {{'section', 'reason'}} objects ({error})"
+            f"{file.name}: not a list of {{{', '.join(map(repr, fields))}}} objects ({error})"
         ) from None
 
 
@@ -1090,7 +1107,8 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
         "<style>body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem}"
         ".section{margin-bottom:2rem}.figs{display:flex;flex-wrap:wrap;gap:1rem}"
         ".figs img{max-width:32rem;width:100%;border:1px solid #ddd}"
-        ".not-estimable,.design{border-left:3px solid #e69f00;padding-left:.8rem}</style></head><body>",
+        ".not-estimable,.design{border-left:3px solid #e69f00;padding-left:.8rem}"
+        ".primary{border-left:3px solid #0072b2;padding-left:.8rem}</style></head><body>",
         f"<h1>{escape(config.title)}</h1>",
         f"<p>{description}"
         f"{' in public mode (small cells suppressed)' if config.public else ''}. "
@@ -1107,6 +1125,17 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
         )
         parts += [f"<li>{escape(str(sentence))}</li>" for sentence in inferred]
         parts.append("</ul></div>")
+    primary = [
+        (stem, item) for stem, entry in entries.items() for item in entry.get("headlines", [])
+    ]
+    if primary:
+        parts.append('<div class="primary"><h2>Primary results</h2><ul>')
+        parts += [
+            f'<li>{escape(item["text"])} <a href="{escape(stem)}.html">'
+            f"{escape(entries[stem]['title'])}</a></li>"
+            for stem, item in primary
+        ]
+        parts.append("</ul></div>")
     for stem, entry in entries.items():
         parts.append(
             f'<div class="section"><h2><a href="{escape(stem)}.html">{escape(entry["title"])}</a></h2>'
@@ -1119,7 +1148,7 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
                 for item in missing
             ]
             parts.append("</ul></div>")
-        key_figures = [name for name in entry["figures"] if name.endswith(".png")][:2]
+        key_figures = _key_figures(entry)
         if key_figures:
             parts.append('<div class="figs">')
             parts += [
@@ -1131,6 +1160,17 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
         parts.append("</div>")
     parts.append("</body></html>")
     (staging / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _key_figures(entry: dict, count: int = 2) -> list[str]:
+    """The figures the index shows for a section: those of its primary results first, then the
+    section's others in the order the notebook saved them, ``count`` at most (PNG files)."""
+    pngs = [name for name in entry["figures"] if name.endswith(".png")]
+    named = {Path(name).stem: name for name in pngs}
+    primary = [
+        named[item["figure"]] for item in entry.get("headlines", []) if item.get("figure") in named
+    ]
+    return list(dict.fromkeys([*primary, *pngs]))[:count]
 
 
 _AT_FDCWD = -100

@@ -21,6 +21,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
+from acne_outcomes import narrative
 from acne_outcomes.checks import NotEstimable
 from acne_outcomes.io import load_study
 from acne_outcomes.simulate import simulate_study
@@ -29,6 +30,8 @@ from acne_outcomes.tables import write_table
 
 #: The folder (under the build's output) where each notebook lists its not-estimable analyses.
 NOT_ESTIMABLE_DIR = "not-estimable"
+#: The folder (under the build's output) where each notebook lists its primary results.
+HEADLINES_DIR = "headlines"
 
 
 class NotebookOutputs:
@@ -46,6 +49,7 @@ class NotebookOutputs:
         self.root = None if output_dir is None else Path(output_dir)
         self.name = notebook_name
         self.not_estimable: list[dict[str, str]] = []
+        self.headlines: list[dict[str, str | None]] = []
 
     def folder(self, kind: str) -> Path | None:
         """The output folder of ``kind`` (``figures``, ``tables``) for this notebook, created."""
@@ -69,10 +73,21 @@ class NotebookOutputs:
         plt.close(fig)
 
     def table(self, frame, name: str) -> None:
-        """Save a table as CSV, HTML and LaTeX."""
+        """Save a table as CSV, HTML, LaTeX and RTF."""
         folder = self.folder("tables")
         if folder is not None:
             write_table(frame, name, folder)
+
+    def headline(self, table, figure: str | None = None) -> None:
+        """Record the primary results of an endpoint table, which the report's index leads with.
+
+        The sentences are :func:`acne_outcomes.narrative.headlines` of ``table`` (nothing when
+        it has no primary visit); ``figure`` names the figure (as saved with :meth:`figure`)
+        that shows them, which the index shows first. Written to ``headlines/NN-topic.json``.
+        """
+        for text in narrative.headlines(table):
+            self.headlines.append({"text": text, "figure": figure})
+        self._write(HEADLINES_DIR, self.headlines)
 
     @contextlib.contextmanager
     def section(self, title: str) -> Iterator[None]:
@@ -92,17 +107,17 @@ class NotebookOutputs:
                 plt.close("all")  # a half-drawn figure of the abandoned analysis is not shown
                 self.not_estimable.append({"section": title, "reason": str(reason)})
                 display(Markdown(f"**Not estimable here:** {html.escape(str(reason))}"))
-                self._write_not_estimable()
+                self._write(NOT_ESTIMABLE_DIR, self.not_estimable)
         shown = [w for w in caught if issubclass(w.category, (UserWarning, RuntimeWarning))]
         for message in dict.fromkeys(str(w.message) for w in shown):
             display(Markdown(f"**Note:** {html.escape(message)}"))
 
-    def _write_not_estimable(self) -> None:
-        if self.root is None:
+    def _write(self, kind: str, records: list) -> None:
+        if self.root is None or not records:
             return
-        folder = self.root / NOT_ESTIMABLE_DIR
+        folder = self.root / kind
         folder.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.not_estimable, indent=2, ensure_ascii=False)
+        text = json.dumps(records, indent=2, ensure_ascii=False)
         (folder / f"{self.name}.json").write_text(text + "\n", encoding="utf-8")
 
 
