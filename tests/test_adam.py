@@ -230,3 +230,4 @@ def test_report_from_adam_datasets(adam, tmp_path):
     package = next((tmp_path / "processed").glob("*/datapackage.json"))
     record = json.loads(package.read_text())["acne_outcomes"]["metadata"]["import"]
     assert record["route"] == "adam" and any("LOCF" in reason for reason in record["left_out"])
+    assert manifest["inputs"]["import"] == record  # the manifest says what the import left out

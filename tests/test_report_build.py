@@ -425,3 +425,16 @@ def test_a_synthetic_study_written_by_an_older_generator_is_regenerated(tmp_path
     new, described = report.resolve_input(config)
     assert new.name.endswith("-bbbbbbbbbbbb") and not old.exists()
     assert described["n_subjects"] == 30 and (new / "visits.csv").is_file()
+
+
+def test_a_public_manifest_hides_small_counts_of_records_an_import_left_out(tmp_path):
+    from acne_outcomes import report
+
+    inputs = {"data": str(tmp_path / "adam"), "checksums": {},
+              "import": {"route": "adam", "left_out": {"adqs.xpt DTYPE LOCF records": 3,
+                                                       "records without AVISITN": 40}}}  # fmt: skip
+    config = ReportConfig(data=tmp_path / "adam", out=tmp_path / "reports", public=True)
+    shown, _, _ = report._public_manifest(inputs, {}, config, [])
+    assert shown["import"]["left_out"] == {"adqs.xpt DTYPE LOCF records": "*",
+                                           "records without AVISITN": "40"}  # fmt: skip
+    assert inputs["import"]["left_out"]["adqs.xpt DTYPE LOCF records"] == 3  # not changed in place

@@ -330,6 +330,8 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
         package = save_study(study, config.processed_dir / f"{name}-{digest[:12]}", overwrite=True)
         given = config.mapping
         described = {**inputs, "package": str(package), "design": study.design.to_dict()}
+        if study.metadata.get("import"):  # what the import converted, left out and assumed
+            described["import"] = study.metadata["import"]
         if config.mapping is None and not data.is_file():
             return package, described
         return package, {
@@ -993,6 +995,12 @@ def _public_manifest(inputs: dict, entries: dict, config: ReportConfig, known):
         inputs["mapping"] = shown_path(inputs["mapping"])
     if isinstance(inputs.get("design"), dict):
         inputs["design"] = policy.redact(inputs["design"])
+    if isinstance(inputs.get("import"), dict):
+        log = policy.redact(inputs["import"])
+        for counts in ("left_out", "kept"):  # records by reason: a small count is shown as *
+            if isinstance(log.get(counts), dict):
+                log[counts] = {reason: policy.show(n) for reason, n in log[counts].items()}
+        inputs["import"] = log
     entries = {
         stem: {
             **entry,
