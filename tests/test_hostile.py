@@ -549,6 +549,14 @@ def test_a_public_build_shows_no_count_below_k(hostile_public_build):
                     leaks.append(f"{name}: {term}{window[:20]!r}")
         for match in re.finditer(r"pregnancy\W{0,6}([1-4])(?![\d.])", text, flags=re.IGNORECASE):
             leaks.append(f"{name}: pregnancy {match.group(1)}")
+        if name.startswith("figures/") and name.endswith(".svg"):
+            # a box or pattern count, a number at risk written "n = 3" in any figure
+            for match in re.finditer(r"\bn = ([1-4])(?![\d.])", text):
+                leaks.append(f"{name}: n = {match.group(1)}")
+    # what public mode left out is said on the figure, in words
+    for figure in ("01-study-flow-and-baseline/flow", "05-safety/adverse-events"):
+        drawn = (config.out / "figures" / f"{figure}.svg").read_text(encoding="utf-8")
+        assert "fewer than 5" in drawn, figure
     shown = json.dumps(manifest)
     assert str(root) not in shown and '"/' not in shown
     assert leaks == [], "\n".join(leaks[:40])

@@ -31,6 +31,7 @@ import pandas as pd
 
 from acne_outcomes import standard
 from acne_outcomes.checks import NotEstimable, require_columns
+from acne_outcomes.privacy import SUPPRESSED, small_cell_policy
 
 REASON_BASELINE_ROW = "baseline visit (reference value, not a change)"
 REASON_OUTCOME_MISSING = "outcome missing"
@@ -520,8 +521,8 @@ def scheduled_day(design, visit) -> float:
     return float(visit) * standard.DAYS_PER_VISIT_UNIT[design.visit_unit]
 
 
-def _reasons(reasons: pd.Series) -> str:
-    """Reasons with their counts, most frequent first, one per line: ``"adverse event 3"``."""
+def _reasons(reasons: pd.Series) -> list[tuple[str, int]]:
+    """Reasons with their counts, most frequent first: ``[("adverse event", 3), ...]``."""
     labels = standard.category_labels("discontinuation_reason")
     words = [
         "reason not recorded"
@@ -530,8 +531,8 @@ def _reasons(reasons: pd.Series) -> str:
         for reason in reasons.astype(object)
     ]
     counts = pd.Series(words, dtype=object).value_counts()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return "\n".join(f"{reason} {count}" for reason, count in ranked)
+    return sorted(((str(reason), int(count)) for reason, count in counts.items()),
+                  key=lambda item: (-item[1], item[0]))  # fmt: skip
 
 
 def _observed_after_baseline(study, outcomes) -> pd.Series:
@@ -543,7 +544,7 @@ def _observed_after_baseline(study, outcomes) -> pd.Series:
     return observed & (visits[column] != study.design.baseline_visit)
 
 
-def consort_flow(study) -> pd.DataFrame:
+def consort_flow(study, *, public: bool = False) -> pd.DataFrame:
     """The CONSORT 2010 flow of participants, from the row accounting of the study's tables.
 
     Enrolment (every subject in ``subjects``, randomised; screening is not in the data
@@ -557,6 +558,17 @@ def consort_flow(study) -> pd.DataFrame:
     Parameters
     ----------
     study : Study
+    public : bool, default False
+        Apply the small-cell policy (:func:`acne_outcomes.privacy.small_cell_policy`): every
+        count from 1 to k - 1 — a box's ``n``, a reason's count in ``detail`` ("pregnancy *")
+        — and enough others that the sums of the flow cannot give one back
+        (:meth:`~acne_outcomes.privacy.SmallCellPolicy.mask_sums` over allocated =
+        discontinued + completed = received + not received = analysed + not analysed,
+        discontinued = Σ reasons, not analysed = left before + value missing, enrolled =
+        Σ allocated) are suppressed: ``n`` and ``not_analysed`` become nullable integers,
+        missing where suppressed, :data:`~acne_outcomes.privacy.SUPPRESSED` stands in
+        ``detail``, a ``suppressed`` column marks the boxes with a suppressed count and
+        ``attrs["note"]`` says what ``*`` means.
 
     Returns
     -------
@@ -597,11 +609,12 @@ def consort_flow(study) -> pd.DataFrame:
     later = eot is not None and any(visit > eot for visit in design.visits)
     observed = _observed_after_baseline(study, outcomes)
     with_data = set(study.visits.loc[observed, "subject_id"])
+    counts: dict = {"enrolled": len(subjects)}  # every count the flow shows, by name
+    sums: list = []  # (total, parts) that add up, for public mode
     rows = [
         {"key": "enrolled", "stage": "Enrolled and randomised", "arm": None,
-         "n": len(subjects), "detail": NO_SCREENING}
+         "n": "enrolled", "detail": [[NO_SCREENING]]}
     ]  # fmt: skip
-    periods = []
     if later:
         end = scheduled_day(design, eot)
         name = design.visit_name(eot)
@@ -619,25 +632,38 @@ def consort_flow(study) -> pd.DataFrame:
     arms = design.labels
     boxes = {key: [] for key in ["allocated", *(p[0] for p in periods), "completed",
                                  "no_post_baseline", *(f"analysed:{v:g}" for v in sorted(primary))]}  # fmt: skip
+
+    def count(name, value) -> tuple:
+        counts[name] = int(value)
+        return name
+
     for label in arms:
         member = (subjects["arm"] == label).to_numpy()
         members = subjects.loc[member]
+        allocated = count(("allocated", label), len(members))
         received = int(members["end_of_treatment_day"].notna().sum())
-        detail = f"received the allocated treatment {received}"
-        if received < len(members):
-            detail += f"\ndid not receive it {len(members) - received}"
-        boxes["allocated"].append(("Allocated", label, len(members), detail, 0))
+        given = [count(("received", label), received),
+                 count(("not_received", label), len(members) - received)]  # fmt: skip
+        sums.append((allocated, given))
+        detail = [["received the allocated treatment ", given[0]],
+                  ["did not receive it ", given[1]]]  # fmt: skip
+        boxes["allocated"].append(("Allocated", label, allocated, detail, 0))
+        parts = []
         for key, stage, mask in periods:
             chosen = members.loc[mask.to_numpy()[member]]
-            boxes[key].append(
-                (stage, label, len(chosen), _reasons(chosen["discontinuation_reason"]), 0)
-            )
-        completed = int(left_day[member].isna().sum())
-        boxes["completed"].append(("Completed the study", label, completed, "", 0))
+            box = count((key, label), len(chosen))
+            reasons = _reasons(chosen["discontinuation_reason"])
+            lines = [[reason + " ", count((key, label, reason), n)] for reason, n in reasons]
+            sums.append((box, [line[1] for line in lines]))
+            boxes[key].append((stage, label, box, lines, 0))
+            parts.append(box)
+        completed = count(("completed", label), left_day[member].isna().sum())
+        sums.append((allocated, [*parts, completed]))
+        boxes["completed"].append(("Completed the study", label, completed, [], 0))
         without = int((~members["subject_id"].isin(with_data)).sum())
         boxes["no_post_baseline"].append(
-            ("No outcome recorded after baseline", label, without,
-             "in no longitudinal analysis" if without else "", 0)
+            ("No outcome recorded after baseline", label, count(("no_post_baseline", label), without),
+             [["in no longitudinal analysis"]] if without else [], 0)
         )  # fmt: skip
         for visit in sorted(primary):
             measured = [name for name in outcomes if families[name] in primary[visit]]
@@ -650,24 +676,56 @@ def consort_flow(study) -> pd.DataFrame:
             before = int(
                 (left_day[member] < scheduled_day(design, visit)).to_numpy()[~analysed].sum()
             )
-            detail = ""
-            if missing:
-                detail = f"not analysed {missing}: left before {design.visit_name(visit)} {before}"
-                detail += f"; value missing {missing - before}"
+            shown = count(("analysed", visit, label), analysed.sum())
+            lost = count(("not_analysed", visit, label), missing)
+            why = [count(("left_before", visit, label), before),
+                   count(("value_missing", visit, label), missing - before)]  # fmt: skip
+            sums += [(allocated, [shown, lost]), (lost, why)]
+            detail = [["not analysed ", lost, f": left before {design.visit_name(visit)} ",
+                       why[0], "; value missing ", why[1]]]  # fmt: skip
             words = ", ".join(FAMILY_WORDS[family] for family in primary[visit])
             stage = f"Analysed at {design.visit_name(visit)}: {words}"
-            boxes[f"analysed:{visit:g}"].append(
-                (stage, label, int(analysed.sum()), detail, missing)
-            )
+            boxes[f"analysed:{visit:g}"].append((stage, label, shown, detail, lost))
+    sums.append(("enrolled", [entry[2] for entry in boxes["allocated"]]))
+    policy = small_cell_policy() if public else None
+    masked = policy.mask_sums(counts, sums) if public else set()
     for key, entries in boxes.items():
         rows += [
             {"key": key, "stage": stage, "arm": label, "n": n, "detail": detail}
             | {"not_analysed": missing}
             for stage, label, n, detail, missing in entries
         ]
-    flow = pd.DataFrame(rows, columns=["key", "stage", "arm", "n", "detail", "not_analysed"])
-    flow["not_analysed"] = flow["not_analysed"].fillna(0).astype(int)
+
+    def shown(name):
+        return pd.NA if name in masked else counts[name]
+
+    def text(lines) -> tuple[str, bool]:
+        out, hidden = [], False
+        for line in lines:
+            names = [part for part in line[1:] if isinstance(part, tuple)]
+            if names and not any(counts[name] or name in masked for name in names):
+                continue  # a line of zeros is not written (none did not receive it)
+            hidden |= any(name in masked for name in names)
+            out.append("".join(
+                part if isinstance(part, str) else (SUPPRESSED if part in masked else str(counts[part]))
+                for part in line
+            ))  # fmt: skip
+        return "\n".join(out), hidden
+
+    for row in rows:
+        row["detail"], hidden = text(row["detail"])
+        row["suppressed"] = hidden or row["n"] in masked
+        row["n"] = shown(row["n"])
+        lost = row.get("not_analysed", 0)
+        row["not_analysed"] = shown(lost) if isinstance(lost, tuple) else lost
+    columns = ["key", "stage", "arm", "n", "detail", "not_analysed"]
+    flow = pd.DataFrame(rows, columns=[*columns, *(["suppressed"] if public else [])])
+    integers = "Int64" if public else "int64"
+    flow["n"] = flow["n"].astype(integers)
+    flow["not_analysed"] = flow["not_analysed"].astype(integers)
     flow["arm"] = pd.Categorical(flow["arm"], categories=arms)
+    if public:
+        flow.attrs["note"] = policy.note()
     return flow
 
 

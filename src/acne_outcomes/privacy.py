@@ -37,7 +37,7 @@ import functools
 import importlib
 import pkgutil
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -914,6 +914,63 @@ class SmallCellPolicy:
         return (
             f"{SUPPRESSED} suppressed: fewer than {self.k} {what}, or a cell that would reveal one"
         )
+
+    def mask_sums(
+        self, counts: Mapping[Hashable, int], sums: Iterable[tuple[Hashable, Sequence[Hashable]]]
+    ) -> set:
+        """The counts to suppress among counts that add up: the small ones, and enough others
+        that no sum reveals one.
+
+        The counts of a flow diagram or a sentence are not a table but a tree of sums
+        (allocated = discontinued + completed; discontinued = Σ its reasons). Primary
+        suppression masks every small count; then, for each ``(total, parts)`` with
+        ``counts[total] == Σ counts[parts]``, until nothing changes: a shown total with exactly
+        one masked part (of two or more) gets a second masked part, its smallest other non-zero
+        part (else a zero), as in :func:`suppress_small_cells`, or is masked itself when that
+        part is its only one; a masked total whose parts are all shown gets its smallest
+        non-zero part masked, so the parts cannot give it back.
+
+        Parameters
+        ----------
+        counts : mapping
+            Name → count (a non-negative whole number).
+        sums : iterable of (name, sequence of names)
+            Each total with the parts that add up to it.
+
+        Returns
+        -------
+        set
+            The names of the counts to suppress.
+
+        Examples
+        --------
+        >>> counts = {"allocated": 40, "left": 6, "completed": 34, "pregnancy": 1, "moved": 5}
+        >>> sorted(small_cell_policy().mask_sums(counts, [("allocated", ["left", "completed"]),
+        ...                                               ("left", ["pregnancy", "moved"])]))
+        ['moved', 'pregnancy']
+        """
+        masked = {name for name, count in counts.items() if self.is_small(count)}
+        sums = [(total, list(parts)) for total, parts in sums]
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in sums:
+                hidden = [part for part in parts if part in masked]
+                shown = [part for part in parts if part not in masked]
+                if not shown:
+                    if len(hidden) == 1 and total not in masked:
+                        masked.add(total)  # a total of one part is that part
+                        changed = True
+                    continue
+                if total in masked:
+                    needed = not hidden and any(counts[part] for part in parts)
+                else:
+                    needed = len(hidden) == 1
+                if needed:
+                    nonzero = [part for part in shown if counts[part] > 0]
+                    masked.add(min(nonzero or shown, key=lambda part: counts[part]))
+                    changed = True
+        return masked
 
     def redact_text(self, text: str) -> str:
         """Say "fewer than k" for every small count a sentence quotes.

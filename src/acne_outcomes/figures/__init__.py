@@ -12,6 +12,7 @@ with quartiles, proportions) come from :mod:`acne_outcomes.stats.descriptive`, m
 estimates from the other :mod:`acne_outcomes.stats` helpers as tidy frames.
 
 One module per family: :mod:`~acne_outcomes.figures.trajectories` (outcomes over time),
+:mod:`~acne_outcomes.figures.groups` (means by group, e.g. skin type),
 :mod:`~acne_outcomes.figures.estimates` (forest and waterfall),
 :mod:`~acne_outcomes.figures.flow` (flow diagram), :mod:`~acne_outcomes.figures.survival`
 (Kaplan–Meier), :mod:`~acne_outcomes.figures.safety` (adverse events, labs),
@@ -23,6 +24,7 @@ available here, e.g. ``figures.plot_forest``.
 from acne_outcomes.figures._common import axis_label
 from acne_outcomes.figures.estimates import plot_forest, plot_waterfall
 from acne_outcomes.figures.flow import FLOW_COLUMNS, flow_frame, plot_flow
+from acne_outcomes.figures.groups import plot_by_group
 from acne_outcomes.figures.missing import plot_missing_pattern
 from acne_outcomes.figures.safety import (
     AE_DOT_COLUMNS,
@@ -38,7 +40,6 @@ from acne_outcomes.figures.teaching import (
     plot_winners_curse,
 )
 from acne_outcomes.figures.trajectories import (
-    plot_by_group,
     plot_mean_trajectories,
     plot_spaghetti,
     plot_stacked_grades,

@@ -224,6 +224,13 @@ def finish(ax: Axes, title: str | None) -> Axes:
     return ax
 
 
+def add_note(ax: Axes, text: str) -> None:
+    """Write a note under the figure of ``ax`` (small print, ``gid="suppression-note"``),
+    e.g. what public mode left out: a figure never drops data silently."""
+    note = ax.figure.supxlabel(text, fontsize=6, color=INK, ha="center", wrap=True)
+    note.set_gid("suppression-note")
+
+
 def two_axes(
     ax: Axes | None, axes: Sequence[Axes] | None, height: float, *, sharey: bool = True
 ) -> tuple[Axes, Axes]:

@@ -12,6 +12,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from acne_outcomes import style
 from acne_outcomes.figures._common import (
     INK,
+    add_note,
     arm_order,
     arm_palette,
     axes_for,
@@ -19,8 +20,9 @@ from acne_outcomes.figures._common import (
     require_frame,
     shared_docs,
 )
+from acne_outcomes.privacy import SUPPRESSED, small_cell_policy
 
-#: Columns of the flow frame of :func:`plot_flow`.
+#: Columns of the flow frame of :func:`plot_flow` (and ``suppressed``, optional).
 FLOW_COLUMNS = ("stage", "arm", "n", "detail")
 
 
@@ -39,7 +41,9 @@ def flow_frame(flow: pd.DataFrame | Mapping) -> pd.DataFrame:
         order of first appearance), ``arm`` (missing for a box spanning all arms, else the
         arm; a categorical keeps its order of the arms, the design's), ``n`` (subjects, a
         non-negative integer) and optionally ``detail`` (free text, e.g. reasons with counts,
-        lines separated by ``"\\n"``); other columns are ignored. Or a mapping
+        lines separated by ``"\\n"``) and ``suppressed`` (a box with a count suppressed in
+        public mode, :func:`acne_outcomes.derive.consort_flow`; its ``n`` may then be
+        missing, drawn as ``*``); other columns are ignored. Or a mapping
         ``{stage: entry}`` where ``entry`` is ``n``, ``(n, detail)`` or a mapping
         ``{arm: n or (n, detail)}``.
 
@@ -62,15 +66,24 @@ def flow_frame(flow: pd.DataFrame | Mapping) -> pd.DataFrame:
     require_frame(flow, function, "stage", "arm", "n")
     arms = flow["arm"]
     order = list(arms.cat.categories) if isinstance(arms.dtype, pd.CategoricalDtype) else None
+    suppressed = flow["suppressed"].fillna(False).astype(bool) if "suppressed" in flow else None
     frame = flow.reindex(columns=list(FLOW_COLUMNS)).astype(object)
     frame["detail"] = frame["detail"].where(frame["detail"].notna(), "").map(str)
     frame["arm"] = frame["arm"].where(frame["arm"].notna() & (frame["arm"] != ""), None)
     counts = pd.to_numeric(frame["n"], errors="coerce")
-    if counts.isna().any() or (counts < 0).any() or (counts % 1 != 0).any():
+    hidden = counts.isna() & (suppressed.to_numpy() if suppressed is not None else False)
+    wrong = counts.isna() & ~hidden
+    if wrong.any() or (counts < 0).any() or (counts.dropna() % 1 != 0).any():
         raise ValueError(
-            f"{function}: column 'n' must hold non-negative integers; got {frame['n'].tolist()}"
+            f"{function}: column 'n' must hold non-negative integers (missing only where "
+            f"'suppressed'); got {frame['n'].tolist()}"
         )
-    frame["n"] = counts.astype(int).tolist()
+    frame["n"] = pd.Series(
+        [None if gone else int(value) for gone, value in zip(hidden, counts, strict=True)],
+        index=frame.index,
+        dtype=object,
+    )
+    frame["suppressed"] = suppressed.to_numpy() if suppressed is not None else [False] * len(frame)
     for stage, rows in frame.groupby("stage", sort=False):
         shared = rows["arm"].isna()
         if (shared.any() and len(rows) > 1) or rows["arm"].duplicated().any():
@@ -85,7 +98,8 @@ def flow_frame(flow: pd.DataFrame | Mapping) -> pd.DataFrame:
 
 def _box_text(row: pd.Series, characters: int, named: bool) -> str:
     heading = f"{row['stage']}: {row['arm']}" if named else str(row["stage"])
-    lines = [*textwrap.wrap(heading, characters), f"n = {row['n']}"]
+    n = SUPPRESSED if row["n"] is None else row["n"]
+    lines = [*textwrap.wrap(heading, characters), f"n = {n}"]
     for line in str(row["detail"]).splitlines():
         lines += textwrap.wrap(line, characters) or [""]
     return "\n".join(lines)
@@ -113,7 +127,8 @@ def plot_flow(
         Axis hidden; one ``Rectangle`` per row of the flow (``gid="flow-box"``, titled with
         the stage and arm, edge in the arm colour, grey for boxes spanning all arms) and one
         arrow per connection: a shared box to each arm box, an arm box to the same arm below,
-        arm boxes into a shared box.
+        arm boxes into a shared box. When a box has a suppressed count (public mode), the
+        figure says what ``*`` means in a note under it (``gid="suppression-note"``).
 
     Examples
     --------
@@ -197,4 +212,6 @@ def plot_flow(
         ax.set_xlim(0, 1)
         ax.set_ylim(top - gap + 0.05, -0.05)
         ax.set_axis_off()
+        if frame["suppressed"].any():
+            add_note(ax, small_cell_policy().note())
         return finish(ax, title)

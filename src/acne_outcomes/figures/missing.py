@@ -10,8 +10,10 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from acne_outcomes import style
+from acne_outcomes.checks import NotEstimable
 from acne_outcomes.figures._common import (
     MISSING_COLOUR,
+    add_note,
     arm_handles,
     arm_order,
     arm_palette,
@@ -23,6 +25,7 @@ from acne_outcomes.figures._common import (
     shared_docs,
     words,
 )
+from acne_outcomes.privacy import small_cell_policy
 
 
 @shared_docs
@@ -35,6 +38,7 @@ def plot_missing_pattern(
     arm: str = "arm",
     title: str | None = None,
     ax: Axes | None = None,
+    public: bool = False,
 ) -> Axes:
     """Missing-data pattern: subjects × visits, observed or missing, with counts per pattern.
 
@@ -48,6 +52,10 @@ def plot_missing_pattern(
         Column names.
     {{title}}
     {{ax}}
+    public : bool, default False
+        Apply the small-cell policy (:func:`acne_outcomes.privacy.small_cell_policy`): the
+        subjects of a pattern shared by fewer than k subjects of their arm are not drawn (a
+        block's height is its count), and a note under the figure says so.
 
     Returns
     -------
@@ -98,6 +106,17 @@ def plot_missing_pattern(
         },
         index=observed.index,
     ).sort_values(["arm", "last", "pattern"], ascending=[True, False, False], kind="stable")
+    left_out = False
+    if public:
+        policy = small_cell_policy()
+        sizes = order.groupby(["arm", "pattern"])["last"].transform("size")
+        left_out = bool((sizes < policy.k).any())
+        order = order[(sizes >= policy.k).to_numpy()]
+        if order.empty:
+            raise NotEstimable(
+                f"every pattern of observed and missing values is shared by fewer than "
+                f"{policy.k} subjects of an arm (public mode)"
+            )
     matrix = observed.loc[order.index].to_numpy(dtype=float) * (
         order["arm"].to_numpy()[:, None] + 1
     )
@@ -144,7 +163,7 @@ def plot_missing_pattern(
         for label, i in zip(ax.get_yticklabels(), present, strict=True):
             label.set_color(palette[arms[i]])
         ax.set_xticks(np.arange(len(times)), [f"{time:g}" for time in times])
-        note = f"{len(order)} subjects" + (
+        note = f"{len(order)} subjects{' shown' if left_out else ''}" + (
             f";\n{hidden} small pattern(s)\nnot labelled" if hidden else ""
         )
         ax.set_xlabel(axis_label(visit))
@@ -159,4 +178,10 @@ def plot_missing_pattern(
             bbox_to_anchor=(1.0, 1.0),
             bbox_transform=beside,
         )
+        if left_out:
+            add_note(
+                ax,
+                f"Public mode: subjects whose pattern is shared by fewer than {policy.k} "
+                "subjects of their arm are not shown.",
+            )
         return finish(ax, title)

@@ -11,9 +11,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
 from acne_outcomes import standard, style
+from acne_outcomes.checks import NotEstimable
 from acne_outcomes.figures._common import (
     ARM_MARKERS,
     INK,
+    add_note,
     arm_handles,
     arm_order,
     arm_palette,
@@ -27,6 +29,7 @@ from acne_outcomes.figures._common import (
     visit_axis,
     words,
 )
+from acne_outcomes.privacy import small_cell_policy
 from acne_outcomes.stats.descriptive import summarise
 from acne_outcomes.stats.safety import share_above_limit
 from acne_outcomes.tables import term_label
@@ -35,7 +38,9 @@ from acne_outcomes.tables import term_label
 AE_DOT_COLUMNS = ("term", "arm", "percent", "risk_difference", "rd_ci_low", "rd_ci_high")
 
 
-def ae_dots_frame(estimates: pd.DataFrame, *, arm: object = None) -> pd.DataFrame:
+def ae_dots_frame(
+    estimates: pd.DataFrame, *, arm: object = None, public: bool = False
+) -> pd.DataFrame:
     """Reshape the estimates of :func:`acne_outcomes.stats.safety.ae_incidence` for the dot plot.
 
     Parameters
@@ -47,6 +52,12 @@ def ae_dots_frame(estimates: pd.DataFrame, *, arm: object = None) -> pd.DataFram
     arm : optional
         The arm compared with the reference (a study with three arms or more has one risk
         difference per other arm); required when there are several.
+    public : bool, default False
+        Apply the small-cell policy as the adverse-event table does: the subjects with each
+        term by arm (``estimate`` × ``n`` of the proportion rows, every arm) are suppressed
+        with :meth:`acne_outcomes.privacy.SmallCellPolicy.suppress`, and a term with any
+        suppressed cell is left out of the figure, since its incidence would give the count
+        back. ``attrs["note"]`` then says which rule left terms out, for the figure to show.
 
     Returns
     -------
@@ -97,7 +108,39 @@ def ae_dots_frame(estimates: pd.DataFrame, *, arm: object = None) -> pd.DataFram
             "contrast": differences["contrast"],
         }
     )
-    return frame.merge(rd, on="term", how="inner", validate="many_to_one").reset_index(drop=True)
+    frame = frame.merge(rd, on="term", how="inner", validate="many_to_one")
+    frame = frame.reset_index(drop=True)
+    if public:
+        hidden = _suppressed_terms(estimates)
+        frame = frame[~frame["term"].isin(hidden)].reset_index(drop=True)
+        if frame.empty:
+            raise NotEstimable(
+                f"every adverse-event term has fewer than {small_cell_policy().k} subjects in an "
+                "arm, or a count that would reveal one (public mode)"
+            )
+        if hidden:
+            policy = small_cell_policy()
+            frame.attrs["note"] = (
+                f"Public mode: {len(hidden)} term{'s' if len(hidden) > 1 else ''} not shown "
+                f"(fewer than {policy.k} subjects with the event in an arm, or a count that "
+                "would reveal one; the table marks them *)."
+            )
+    return frame
+
+
+def _suppressed_terms(estimates: pd.DataFrame) -> list:
+    """The terms with a cell the small-cell policy suppresses, from the proportion rows."""
+    rows = estimates[estimates["scale"] == "proportion"]
+    if rows.empty or "n" not in rows:
+        return []
+    counts = (
+        rows.assign(_count=(floats(rows["estimate"]) * floats(rows["n"])).round())
+        .pivot_table(index="outcome", columns="contrast", values="_count", aggfunc="first",
+                     observed=True, sort=False)
+        .fillna(0)
+    )  # fmt: skip
+    masked = small_cell_policy().suppress(counts.astype("int64")).attrs["suppressed"]
+    return list(counts.index[masked.any(axis=1).to_numpy()])
 
 
 @shared_docs
@@ -108,6 +151,7 @@ def plot_ae_dots(
     title: str | None = None,
     ax: Axes | None = None,
     axes: Sequence[Axes] | None = None,
+    note: str | None = None,
 ) -> Axes:
     """Adverse-event dot plot (Amit et al. 2008): incidence per arm and risk difference by term.
 
@@ -128,6 +172,10 @@ def plot_ae_dots(
         A grid subplot to split into the two panels (it is replaced).
     axes : pair of Axes, optional
         The left and right panels to draw on (instead of ``ax``).
+    note : str, optional
+        Written under the figure (``gid="suppression-note"``); by default
+        ``incidence.attrs["note"]``, which :func:`ae_dots_frame` sets when public mode left
+        terms out.
 
     Returns
     -------
@@ -187,6 +235,9 @@ def plot_ae_dots(
         name = f"\n({contrast[0]})" if len(contrast) == 1 else ""
         right.set_xlabel(f"Risk difference with CI (percentage points){name}")
         left.legend(loc="lower right")
+        note = incidence.attrs.get("note") if note is None else note
+        if note:
+            add_note(left, note)
         return finish(left, title)
 
 

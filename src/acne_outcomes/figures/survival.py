@@ -13,6 +13,7 @@ from matplotlib.ticker import MaxNLocator
 from acne_outcomes import style
 from acne_outcomes.figures._common import (
     INK,
+    add_note,
     arm_order,
     arm_palette,
     axes_for,
@@ -21,6 +22,7 @@ from acne_outcomes.figures._common import (
     require_frame,
     shared_docs,
 )
+from acne_outcomes.privacy import SUPPRESSED, small_cell_policy
 
 #: Columns of the curve frame of :func:`plot_km`.
 KM_COLUMNS = ("arm", "time", "survival", "ci_low", "ci_high")
@@ -37,6 +39,7 @@ def _km_curves(curves: pd.DataFrame) -> pd.DataFrame:
                 "survival": rows["estimate"],
                 "ci_low": rows.get("ci_low"),
                 "ci_high": rows.get("ci_high"),
+                "at_risk": rows.get("n"),
             }
         )
     return curves
@@ -73,7 +76,11 @@ def at_risk_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _at_risk_table(
-    ax: Axes, per_arm: Mapping[object, pd.DataFrame], ticks: Sequence, palette: Mapping
+    ax: Axes,
+    per_arm: Mapping[object, pd.DataFrame],
+    ticks: Sequence,
+    palette: Mapping,
+    show=lambda count: str(int(count)),
 ) -> None:
     """Write the numbers at risk under the axis: a header, then one row per arm (``per_arm``:
     each arm's ``time, at_risk`` rows, written at their times)."""
@@ -101,7 +108,7 @@ def _at_risk_table(
             ax.text(
                 tick,
                 0,
-                str(int(counts[tick])) if tick in counts.index else "",
+                show(counts[tick]) if tick in counts.index else "",
                 fontsize=7,
                 ha="center",
                 color=palette[arm],
@@ -120,6 +127,7 @@ def plot_km(
     ylabel: str = "Probability without event",
     title: str | None = None,
     ax: Axes | None = None,
+    public: bool = False,
 ) -> Axes:
     """Kaplan–Meier step curves per arm with pointwise CI bands and a numbers-at-risk table.
 
@@ -141,6 +149,12 @@ def plot_km(
     band : bool, default True
     xlabel, ylabel, title : str
     {{ax}}
+    public : bool, default False
+        Apply the small-cell policy (:func:`acne_outcomes.privacy.small_cell_policy`): a
+        number at risk from 1 to k - 1 is written ``*``, and each curve ends at its last time
+        with at least k subjects at risk (the curves' number at risk, ``n`` in the estimates
+        of ``kaplan_meier`` or an ``at_risk`` column), since each step of a curve with fewer
+        at risk shows what happened to one of them. A note under the figure says so.
 
     Returns
     -------
@@ -154,6 +168,15 @@ def plot_km(
         data, function, "arm", "time", "survival", *(("ci_low", "ci_high") if band else ())
     )
     table = None if at_risk is None else at_risk_frame(at_risk)
+    policy = small_cell_policy() if public else None
+    notes = []
+    if public and "at_risk" in data and data["at_risk"].notna().any():
+        few = policy.is_small(floats(data["at_risk"])) | (floats(data["at_risk"]) == 0)
+        if few.any():
+            data = data[~few]
+            notes.append(f"each curve ends where fewer than {policy.k} subjects remain at risk")
+    if public and table is not None and policy.is_small(table["at_risk"].to_numpy()).any():
+        notes.append(f"numbers at risk below {policy.k} shown as {SUPPRESSED}")
     ax = axes_for(ax, "single", 3.0 if table is not None else None)
     with style.house_style():
         arms = arm_order(data["arm"])
@@ -184,7 +207,9 @@ def plot_km(
                 for arm in arms
                 if (table["arm"].astype(str) == str(arm)).any()
             }
-            _at_risk_table(ax, per_arm, ticks, palette)
+            _at_risk_table(ax, per_arm, ticks, palette, *((policy.show,) if public else ()))
+        if notes:
+            add_note(ax, "Public mode: " + "; ".join(notes) + ".")
         return finish(ax, title)
 
 

@@ -12,9 +12,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
 from acne_outcomes import style
-from acne_outcomes.checks import check_ci_level
 from acne_outcomes.figures._common import (
-    GROUP_MARKERS,
     arm_handles,
     arm_order,
     arm_palette,
@@ -32,7 +30,7 @@ from acne_outcomes.figures._common import (
     visit_axis,
     words,
 )
-from acne_outcomes.stats.descriptive import proportions, summarise
+from acne_outcomes.stats.descriptive import proportions
 from acne_outcomes.tables import level_label
 
 
@@ -302,95 +300,4 @@ def plot_stacked_grades(
             loc="lower left",
             bbox_to_anchor=(1.01, 0.0),
         )
-        return finish(ax, title)
-
-
-@shared_docs
-def plot_by_group(
-    visits: pd.DataFrame,
-    *,
-    outcome: str = "pih_index",
-    group: str = "fitzpatrick",
-    visit: str = "month",
-    ci_level: float = 0.95,
-    dodge: float = 0.1,
-    title: str | None = None,
-    ax: Axes | None = None,
-) -> Axes:
-    """Mean trajectories with a confidence interval of the mean, by group (Fitzpatrick type).
-
-    The y axis starts at the scale's floor when it is 0, and the bands stay within the scale
-    (the data standard's bounds).
-
-    Parameters
-    ----------
-    visits : DataFrame
-        Long visit table with ``outcome``, ``group`` (merged from ``subjects``; single types
-        I–VI or combined levels such as ``"I–II"``; an ordered categorical keeps its order)
-        and ``visit``.
-    outcome, group, visit : str
-        Column names.
-    ci_level : float, default 0.95
-        Level of the t-interval of the mean, ``mean ± t_{n−1} · sd / √n`` (no interval for
-        a single subject).
-    dodge : float, default 0.1
-        Horizontal shift between groups, in visit units.
-    {{title}}
-    {{ax}}
-
-    Returns
-    -------
-    Axes
-        One line and one shaded band per group, in the skin-tone palette of
-        :func:`acne_outcomes.style.group_colours` (light to dark, apart from the arm colours),
-        each with its own marker.
-
-    Examples
-    --------
-    >>> visits = pd.DataFrame({"month": [0, 0, 12, 12] * 2, "pih_index": [6, 7, 3, 4, 8, 9, 6, 7],
-    ...                        "fitzpatrick": ["II"] * 4 + ["V"] * 4})
-    >>> ax = plot_by_group(visits)
-    >>> [line.get_label() for line in ax.get_lines()]
-    ['II', 'V']
-    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
-    """
-    function = "plot_by_group"
-    require_frame(visits, function, outcome, group, visit)
-    ci_level = check_ci_level(ci_level)
-    used = visits[visits[outcome].notna() & visits[group].notna()]
-    if used.empty:
-        raise ValueError(f"{function}: no rows with both {outcome!r} and {group!r} present")
-    levels = ordered_levels(used[group], group)
-    colours = style.group_colours(levels)
-    ax = axes_for(ax)
-    drawn = []
-    with style.house_style():
-        for index, (level, shift) in enumerate(
-            zip(levels, offsets(len(levels), dodge), strict=True)
-        ):
-            rows = used[used[group] == level]
-            summary = summarise(
-                rows.assign(_visit=floats(rows[visit])), value=outcome, by=["_visit"],
-                ci_level=ci_level,
-            )  # fmt: skip
-            x = summary["_visit"].to_numpy(dtype=float) + shift
-            low, high = clip_to_scale(outcome, summary["low"].to_numpy(float),
-                                      summary["high"].to_numpy(float))  # fmt: skip
-            drawn += [summary["centre"].to_numpy(float), low, high]
-            ax.plot(
-                x,
-                summary["centre"].to_numpy(float),
-                marker=GROUP_MARKERS[index % len(GROUP_MARKERS)],
-                color=colours[level],
-                label=str(level),
-            )
-            ax.fill_between(x, low, high, color=colours[level], alpha=0.12, linewidth=0)
-        ax.legend(
-            title=f"{words(group)}\n(mean, {ci_level:.0%} CI)",
-            loc="upper left",
-            bbox_to_anchor=(1.01, 1.0),
-        )
-        visit_axis(ax, used[visit], visit)
-        honest_y(ax, outcome, drawn)
-        ax.set_ylabel(axis_label(outcome))
         return finish(ax, title)
