@@ -33,9 +33,8 @@ env: $(STAMP)  ## create or refresh .venv from the pinned versions
 report: $(STAMP)  ## build the report on the built-in synthetic study into reports/
 	$(BIN)/acne-outcomes report --jobs $(JOBS)
 
-teach: $(STAMP)  ## build the evidence-appraisal lab: student and instructor editions
-	$(BIN)/acne-outcomes teach --jobs $(JOBS)
-	$(BIN)/acne-outcomes teach --instructor --jobs $(JOBS)
+teach: $(STAMP)  ## build the evidence-appraisal lab: student and instructor editions, from one execution
+	$(BIN)/acne-outcomes teach --both --jobs $(JOBS)
 
 data: $(STAMP)  ## write the default synthetic study to data/synthetic/rct
 	$(BIN)/acne-outcomes simulate --scenario rct --seed 0 --out data/synthetic/rct --overwrite

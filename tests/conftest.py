@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +15,14 @@ import pytest
 # tests/reference/ holds the scripts that produced the reference values (some need R); they are
 # kept beside the values, not collected as tests or doctests.
 collect_ignore_glob = ["reference/*"]
+
+# The disk cache (acne_outcomes.cache: the generator's truth, the lessons' diagnoses) of a test
+# run is a new folder, shared by the run's workers and removed at its end: a run never reads
+# what an earlier run or the project's own build/cache holds.
+if "ACNE_OUTCOMES_CACHE" not in os.environ:
+    _CACHE = tempfile.mkdtemp(prefix="acne-outcomes-test-cache-")
+    os.environ["ACNE_OUTCOMES_CACHE"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def pytest_addoption(parser):

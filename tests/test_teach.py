@@ -27,7 +27,14 @@ from acne_outcomes.report import (
     discover_notebooks,
 )
 from acne_outcomes.runtime import open_study
-from acne_outcomes.teach import REPORT_LINK, TEACHING_DIR, build_teaching, teaching_config
+from acne_outcomes.teach import (
+    REPORT_LINK,
+    TEACHING_DIR,
+    TITLES,
+    build_editions,
+    build_teaching,
+    teaching_config,
+)
 
 LESSONS = [
     "01-before-after",
@@ -44,9 +51,17 @@ DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 @pytest.fixture(scope="module")
-def student(tmp_path_factory):
-    out = tmp_path_factory.mktemp("teaching") / "student"
-    return out, build_teaching(out, n_sims=20, jobs=2, progress=False)
+def editions(tmp_path_factory):
+    """Both editions, from one execution of the eight lessons (as ``make teach``)."""
+    root = tmp_path_factory.mktemp("teaching")
+    built = build_editions(root / "student", root / "instructor", n_sims=20, jobs=2, progress=False)
+    return root / "student", root / "instructor", built
+
+
+@pytest.fixture(scope="module")
+def student(editions):
+    out, _, built = editions
+    return out, built["student"]
 
 
 def _text(page) -> str:
@@ -93,6 +108,46 @@ def test_student_pages_have_no_solutions(student):
         page = (out / f"{stem}.html").read_text(encoding="utf-8")
         assert SOLUTION_MARK not in page and "celltag_solution" not in page, stem
         assert "Exercises" in page, stem
+
+
+def _cells(executed):
+    return [
+        (cell["cell_type"], cell["source"], json.dumps(cell.get("outputs", []), sort_keys=True))
+        for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    ]
+
+
+def test_both_editions_come_from_one_execution(editions):
+    student_out, instructor_out, built = editions
+    instructor, student = built["instructor"], built["student"]
+    assert all(entry["executed"] for entry in instructor["notebooks"].values())
+    assert student["derived_from"] == {"edition": TITLES[True], "folder": "instructor"}
+    assert student["kernels"]["start_seconds"] == []  # the student edition started no kernel
+    for stem in LESSONS:
+        page = (instructor_out / f"{stem}.html").read_text(encoding="utf-8")
+        assert "celltag_solution" in page, stem
+        assert "celltag_solution" not in (student_out / f"{stem}.html").read_text(encoding="utf-8")
+        kept = [
+            cell
+            for cell in json.loads(
+                (instructor_out / "notebooks" / f"{stem}.ipynb").read_text(encoding="utf-8")
+            )["cells"]
+            if "solution" not in cell["metadata"].get("tags", [])
+        ]
+        renamed = json.loads(json.dumps(kept).replace(str(instructor_out), str(student_out)))
+        expected = [
+            (cell["cell_type"], cell["source"], json.dumps(cell.get("outputs", []), sort_keys=True))
+            for cell in renamed
+        ]
+        assert _cells(student_out / "notebooks" / f"{stem}.ipynb") == expected, stem
+        assert str(instructor_out) not in (student_out / f"{stem}.html").read_text(encoding="utf-8")
+    assert "student edition" in (student_out / "index.html").read_text(encoding="utf-8")
+    assert "instructor edition" in (instructor_out / "index.html").read_text(encoding="utf-8")
+    # each edition is up to date for a build of that edition alone, and for both again
+    again = build_teaching(student_out, n_sims=20, jobs=2, progress=False)
+    assert again == json.loads((student_out / "manifest.json").read_text(encoding="utf-8"))
+    rebuilt = build_editions(student_out, instructor_out, n_sims=20, jobs=2, progress=False)
+    assert rebuilt["student"] == again and rebuilt["instructor"] == instructor
 
 
 def test_instructor_edition_keeps_solutions_and_they_are_right(tmp_path):

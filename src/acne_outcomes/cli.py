@@ -176,7 +176,14 @@ def _parser() -> argparse.ArgumentParser:
         description="Execute the lessons in notebooks/teaching and write the teaching report: the student "
         "edition leaves out the worked solutions, the instructor edition keeps them.",
     )
-    teach.add_argument("--instructor", action="store_true", help="include the worked solutions")
+    edition = teach.add_mutually_exclusive_group()
+    edition.add_argument("--instructor", action="store_true", help="include the worked solutions")
+    edition.add_argument(
+        "--both",
+        action="store_true",
+        help="both editions from one execution of the lessons (the instructor edition beside the "
+        "student one, in OUT-instructor)",
+    )
     teach.add_argument(
         "--out", type=Path, default=None, help="folder (default: reports/teaching[-instructor])"
     )
@@ -189,8 +196,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_teach(args) -> int:
     from acne_outcomes import paths
-    from acne_outcomes.teach import build_teaching
+    from acne_outcomes.teach import build_editions, build_teaching
 
+    if args.both:
+        student = args.out or paths.REPORTS_DIR / "teaching"
+        instructor = student.parent / f"{student.name}-instructor"
+        build_editions(student, instructor, n_sims=args.n_sims, jobs=args.jobs)
+        return EXIT_OK
     default = paths.REPORTS_DIR / ("teaching-instructor" if args.instructor else "teaching")
     build_teaching(
         args.out or default, instructor=args.instructor, n_sims=args.n_sims, jobs=args.jobs

@@ -20,9 +20,13 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes.appraisal.strategies import Strategy, default_strategies
+from acne_outcomes.cache import cached
 from acne_outcomes.simulate import simulate_study
 
 EXECUTORS = ("serial", "processes", "dask")
+#: The source a cached diagnosis depends on (:func:`acne_outcomes.cache.source_digest`).
+CODE = ("simulate", "stats", "appraisal", "derive.py", "design.py", "study.py", "checks.py",
+        "standard")  # fmt: skip
 RESULT_COLUMNS = (
     "replicate",
     "strategy",
@@ -86,6 +90,7 @@ def diagnose(
     batch_size: int | None = None,
     progress: bool = True,
     return_replicates: bool = False,
+    cache: bool = False,
     **parameters,
 ):
     """Diagnose a design: bias, RMSE, coverage and rejection rate of each analysis strategy.
@@ -108,6 +113,12 @@ def diagnose(
         Significance level for the rejection rate.
     return_replicates : bool
         Also return the per-replicate results.
+    cache : bool, default False
+        Keep the result on disk and return it when asked again
+        (:func:`acne_outcomes.cache.cached`), keyed by the scenario, the parameters, the
+        strategies (name, estimand and the functions' names), ``n_sims``, ``seed``, ``alpha``
+        and the source of the simulation, analysis and diagnosis code. The executor, the number
+        of workers and the batch size are not in the key: the result does not depend on them.
     **parameters
         Passed to the generator (e.g. ``n_subjects=266``, ``pih_effect=0``).
 
@@ -135,6 +146,20 @@ def diagnose(
         raise ValueError("alpha must be in (0, 1)")
     if analyses is None:
         analyses = default_strategies(scenario)
+    analyses = list(analyses)
+    if cache:
+        inputs = {
+            "scenario": scenario, "parameters": parameters, "n_sims": n_sims, "seed": seed,
+            "alpha": alpha, "strategies": [_described(strategy) for strategy in analyses],
+        }  # fmt: skip
+        summary, replicates = cached(
+            "diagnosis", inputs, lambda: diagnose(
+                scenario, analyses, n_sims, seed, executor, n_jobs=n_jobs, scheduler=scheduler,
+                alpha=alpha, batch_size=batch_size, progress=progress, return_replicates=True,
+                **parameters,
+            ), code=CODE,
+        )  # fmt: skip
+        return (summary, replicates) if return_replicates else summary
     seeds = replicate_seeds(seed, n_sims)
     workers = n_jobs or os.cpu_count() or 1
     size = batch_size or max(1, min(25, math.ceil(n_sims / (4 * workers))))
@@ -149,6 +174,12 @@ def diagnose(
     replicates = replicates.reset_index(drop=True)
     summary = summarise(replicates, alpha=alpha, order=[strategy.name for strategy in analyses])
     return (summary, replicates) if return_replicates else summary
+
+
+def _described(strategy: Strategy) -> list[str]:
+    """A strategy as the cache's key sees it: name, estimand, and its functions' full names."""
+    return [strategy.name, strategy.estimand,
+            *(f"{f.__module__}.{f.__qualname__}" for f in (strategy.run, strategy.truth))]  # fmt: skip
 
 
 def _bar(total: int, progress: bool, description: str):

@@ -41,9 +41,10 @@ from scipy import stats as scipy_stats
 from acne_outcomes import derive
 from acne_outcomes.appraisal import strategies
 from acne_outcomes.appraisal.claims import claims_records
-from acne_outcomes.appraisal.diagnose import diagnose, replicate_seeds
+from acne_outcomes.appraisal.diagnose import CODE, diagnose, replicate_seeds
 from acne_outcomes.appraisal.present import number, with_mcse
 from acne_outcomes.appraisal.strategies import Strategy
+from acne_outcomes.cache import cached
 from acne_outcomes.checks import NotEstimable
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.simulate.defaults import DEFAULTS
@@ -103,7 +104,9 @@ def run_diagnosis(
     """:func:`~acne_outcomes.appraisal.diagnose.diagnose` with the lessons' executor rule.
 
     Serial when ``n_sims`` ≤ 50 or ``jobs`` = 1, else local processes (``jobs`` workers, all
-    cores when None); no progress bar. The result does not depend on the executor.
+    cores when None); no progress bar. The result does not depend on the executor. Each
+    diagnosis is kept on disk by its inputs (``diagnose(..., cache=True)``), so a rebuild of
+    the lessons runs none it has run before.
 
     Examples
     --------
@@ -115,7 +118,7 @@ def run_diagnosis(
     executor, n_jobs = executor_for(n_sims, jobs)
     return diagnose(
         scenario, list(analyses), n_sims=n_sims, seed=seed, executor=executor, n_jobs=n_jobs,
-        progress=False, return_replicates=return_replicates, **parameters,
+        progress=False, return_replicates=return_replicates, cache=True, **parameters,
     )  # fmt: skip
 
 
@@ -308,7 +311,8 @@ def subgroup_fishing(
     """Simulate ``n_sims`` randomised trials and run :func:`subgroup_tests` on each.
 
     ``parameters`` go to the generator; with :data:`ALL_NULL` every tested difference is
-    truly zero, so every "significant" result is a false positive.
+    truly zero, so every "significant" result is a false positive. The result is kept on disk
+    by its inputs (:func:`acne_outcomes.cache.cached`), as the diagnoses are.
 
     Returns
     -------
@@ -321,6 +325,16 @@ def subgroup_fishing(
     >>> sorted(tests["replicate"].unique().tolist())
     [0, 1]
     """
+    inputs = {"n_sims": n_sims, "seed": seed, "n_subjects": n_subjects,
+              "endpoints": list(endpoints), "parameters": parameters}  # fmt: skip
+    return cached(
+        "subgroup-fishing", inputs,
+        lambda: _subgroup_fishing(n_sims, seed, jobs, n_subjects, endpoints, parameters),
+        code=CODE,
+    )  # fmt: skip
+
+
+def _subgroup_fishing(n_sims, seed, jobs, n_subjects, endpoints, parameters) -> pd.DataFrame:
     seeds = list(enumerate(replicate_seeds(seed, n_sims)))
     executor, n_jobs = executor_for(n_sims, jobs)
     if executor == "serial":

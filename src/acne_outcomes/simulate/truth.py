@@ -14,7 +14,9 @@ Method: a Monte Carlo run of :func:`acne_outcomes.simulate.model.course` on
 same subjects with the same random numbers (common random numbers), so contrasts have small
 Monte Carlo error (reported as ``monte_carlo_se``). The effect knobs and the baseline PIH
 prevalence by skin type are exact (analytic: they are parameters). Results are cached per
-parameter set, so only the first study with given parameters pays for it.
+parameter set, in the process and on disk (:mod:`acne_outcomes.cache`, keyed by the parameters,
+the Monte Carlo size and seed, and the generator's source), so only the first study with given
+parameters ever pays for it, even in a new process.
 
 **The truth follows the design.** Besides the fixed ``estimands`` (isotretinoin against the
 comparator at months 5 and 12, whatever the design), ``truth["contrasts"]`` lists the true
@@ -44,7 +46,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from acne_outcomes import standard
+from acne_outcomes import cache, standard
 from acne_outcomes.simulate import model
 from acne_outcomes.simulate.plan import visit_in_unit
 
@@ -128,6 +130,12 @@ def true_values(
 
 @lru_cache(maxsize=64)
 def _cached(key: str) -> tuple[dict, dict]:
+    """The Monte Carlo truth of a parameter set: in this process, on disk, or computed."""
+    inputs = {"parameters": key, "subjects": MONTE_CARLO_SUBJECTS, "seed": MONTE_CARLO_SEED}
+    return cache.cached("truth", inputs, lambda: _computed(key), code=("simulate",))
+
+
+def _computed(key: str) -> tuple[dict, dict]:
     parameters = {
         name: tuple(value) if isinstance(value, list) else value
         for name, value in json.loads(key).items()
