@@ -303,7 +303,12 @@ def _range_and_enum(table, item, parsed, column, rows):
     allowed = constraints.get("enum")
     if allowed is not None:
         present = parsed.notna().to_numpy()
-        bad = present & ~parsed.isin(allowed).to_numpy()
+        if isinstance(parsed.dtype, pd.StringDtype):  # each distinct text once, not each row
+            codes, uniques = pd.factorize(parsed)
+            known = np.append(pd.Index(uniques, dtype=object).isin(allowed), True)
+            bad = present & ~known[codes]
+        else:
+            bad = present & ~parsed.isin(allowed).to_numpy()
         if item["type"] in ("integer", "number"):
             values = parsed.to_numpy(dtype="float64", na_value=np.nan)
             inside = ~np.isnan(values)
@@ -431,16 +436,36 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _duplicated_keys(keyed: pd.DataFrame) -> np.ndarray:
     """Rows repeating an earlier row's complete key (rows with a missing key part are not).
 
-    Each key column is factorized and the codes combined into one integer (mixed radix), so
-    the duplicate search hashes one int64 column instead of several Arrow string columns.
+    Each key column becomes integer codes (whole numbers in a small range directly, anything
+    else by ``factorize``) combined into one integer (mixed radix); a stable sort of that
+    integer puts each key's rows together, first row first, so a row is a repeat when it
+    equals its predecessor in that order. No hashing of several Arrow string columns.
     """
     combined = np.zeros(len(keyed), dtype=np.int64)
     complete = np.ones(len(keyed), dtype=bool)
     for name in keyed.columns:
-        codes, uniques = pd.factorize(keyed[name])
+        codes, size = _key_codes(keyed[name])
         complete &= codes >= 0
-        combined = combined * (len(uniques) + 1) + codes
-    return pd.Series(combined).duplicated(keep="first").to_numpy() & complete
+        combined = combined * (size + 1) + codes
+    order = np.argsort(combined, kind="stable")
+    repeats = np.zeros(len(keyed), dtype=bool)
+    repeats[order[1:]] = combined[order[1:]] == combined[order[:-1]]
+    return repeats & complete
+
+
+def _key_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a key column (-1: missing) and how many values the codes can take."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        present = ~np.isnan(values)
+        if present.any():
+            low, high = values[present].min(), values[present].max()
+            whole = np.array_equal(values[present], np.round(values[present]))
+            if whole and high - low < 2**20:
+                codes = np.where(present, values - low, -1).astype(np.int64)
+                return codes, int(high - low) + 1
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.int64), len(uniques)
 
 
 def _check_keys(parsed, rows, codes, visit_unit):
