@@ -157,3 +157,64 @@ def test_primary_analyses_cover_the_truth_93_to_97_percent():
         assert 0.93 <= row.coverage <= 0.97, (row.strategy, row.coverage)
         allowed = 3.5 * math.hypot(row.bias_mcse, truth_se.get(row.strategy, 0.0))
         assert abs(row.bias) <= allowed, (row.strategy, row.bias, allowed)
+
+
+# --------------------------------------------------------------------------- batched least squares
+
+ANCOVAS = [
+    catalogue.UNADJUSTED_PIH,
+    catalogue.ADJUSTED_PIH,
+    catalogue.ADJUSTED_PIH_NO_SKIN_TYPE,
+    catalogue.ANCOVA_PIH,
+    catalogue.UNADJUSTED_ECCA,
+    catalogue.ADJUSTED_ECCA,
+]
+
+
+@pytest.mark.parametrize("scenario", ["observational", "rct"])
+def test_batched_least_squares_equal_one_study_at_a_time(scenario):
+    """The ANCOVAs of a batch of replicates solved together give the one-at-a-time rows."""
+    assert all(strategy.prepare is not None for strategy in ANCOVAS)
+    analyses = [*ANCOVAS, catalogue.BEFORE_AFTER_PIH]  # with one that is not batched
+    options = {"n_sims": 12, "seed": 5, "executor": "serial", "progress": False,
+               "return_replicates": True, "n_subjects": 40}  # fmt: skip
+    _, batched = diagnose(scenario, analyses, batched=True, **options)
+    _, alone = diagnose(scenario, analyses, batched=False, **options)
+    assert batched[["replicate", "strategy", "error"]].equals(
+        alone[["replicate", "strategy", "error"]]
+    )
+    assert (batched["error"] == "").mean() > 0.5
+    for column in ("truth", "estimate", "ci_low", "ci_high", "p_value"):
+        np.testing.assert_allclose(batched[column], alone[column], rtol=1e-8, atol=1e-10)
+
+
+def test_fit_ancova_many_equals_fit_ancova_and_raises_the_same():
+    from acne_outcomes.checks import NotEstimable
+    from acne_outcomes.stats.ancova import fit_ancova, fit_ancova_many
+
+    rng = np.random.default_rng(3)
+    problems = []
+    for size in (30, 31, 45, 3, 8, 20):
+        values = rng.normal(size=size)
+        values[rng.random(size) < 0.1] = np.nan
+        problems.append((values, rng.integers(0, 2, size), rng.normal(size=(size, 2))))
+    problems.append((rng.normal(size=10), np.zeros(10, int), rng.normal(size=(10, 2))))  # one arm
+    collinear = rng.normal(size=(12, 1))
+    problems.append(
+        (rng.normal(size=12), rng.integers(0, 2, 12), np.hstack([collinear, collinear]))
+    )
+    fits = fit_ancova_many(problems, 2)
+    failures = 0
+    for problem, fit in zip(problems, fits, strict=True):
+        try:
+            values, codes, covariates = problem
+            expected = fit_ancova(values, codes, 2, covariates)
+        except NotEstimable as error:
+            failures += 1
+            assert isinstance(fit, NotEstimable) and str(fit) == str(error)
+            continue
+        np.testing.assert_allclose(fit.coefficients, expected.coefficients, rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(fit.covariance, expected.covariance, rtol=1e-8, atol=1e-12)
+        assert fit.df == expected.df and fit.counts.tolist() == expected.counts.tolist()
+        assert fit.difference_test(1) == pytest.approx(expected.difference_test(1), rel=1e-8)
+    assert failures >= 3

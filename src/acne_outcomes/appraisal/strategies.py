@@ -26,7 +26,7 @@ import pandas as pd
 from acne_outcomes import derive
 from acne_outcomes.checks import NotEstimable
 from acne_outcomes.stats import missing
-from acne_outcomes.stats.ancova import ancova
+from acne_outcomes.stats.ancova import ancova, ancova_problem
 from acne_outcomes.stats.counts import count_model
 from acne_outcomes.stats.descriptive import one_sample_t
 from acne_outcomes.stats.mmrm import mmrm
@@ -43,12 +43,18 @@ class Strategy:
     (the test of no effect). ``truth(study)`` returns the estimand's true value, usually read
     from ``study.truth``. Both must be module-level functions (picklable) for the process and
     Dask executors.
+
+    ``prepare(study)``, when given, returns the least-squares problem ``run`` solves, as
+    :func:`ancova_problem` does (``run`` is then ``finish(fit)`` of that problem's fit), so
+    that a diagnosis can solve the problems of many replicates together
+    (:func:`acne_outcomes.stats.ancova.fit_ancova_many`); the result is the same.
     """
 
     name: str
     estimand: str
     run: Callable
     truth: Callable
+    prepare: Callable | None = None
 
 
 # --------------------------------------------------------------------------- truths
@@ -110,20 +116,41 @@ def month12_with_baseline(study, outcome: str) -> pd.DataFrame:
     return frame[(frame["month"] == 12) & frame[outcome].notna() & frame["baseline"].notna()]
 
 
+def _typed(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFrame:
+    """Covariates that are not numbers (skin type, sex) as categories; baseline IGA a number."""
+    return frame.assign(
+        **{name: frame[name].astype(str) for name in ("fitzpatrick", "sex") if name in covariates},
+        **({"baseline_iga": frame["baseline_iga"].astype(float)} if "baseline_iga" in covariates else {}),
+    )  # fmt: skip
+
+
 def arm_difference(frame: pd.DataFrame, outcome: str, covariates: Sequence[str]) -> dict:
     """ANCOVA difference isotretinoin − comparator (95% CI, p-value), adjusted for ``covariates``.
 
     Covariates that are not numbers (skin type, sex) enter as categories; the baseline IGA as a
     number.
     """
-    frame = frame.assign(
-        **{name: frame[name].astype(str) for name in ("fitzpatrick", "sex") if name in covariates},
-        **({"baseline_iga": frame["baseline_iga"].astype(float)} if "baseline_iga" in covariates else {}),
-    )  # fmt: skip
     result = ancova(
-        frame, outcome=outcome, arm="arm", covariates=list(covariates), reference=CONTROL
-    )
+        _typed(frame, covariates), outcome=outcome, arm="arm", covariates=list(covariates),
+        reference=CONTROL,
+    )  # fmt: skip
     return estimate_at(result.estimates, scale="mean difference")
+
+
+def arm_difference_problem(frame: pd.DataFrame, outcome: str, covariates: Sequence[str]):
+    """The least-squares problem of :func:`arm_difference`: ``(values, codes, design, n_arms)``."""
+    values, codes, design, levels, _ = ancova_problem(
+        _typed(frame, covariates), outcome, "arm", list(covariates), reference=CONTROL
+    )
+    return values, codes, design, len(levels)
+
+
+def finish_arm_difference(fit) -> dict:
+    """:func:`arm_difference`'s result from the fit of its problem (the first arm vs reference)."""
+    if fit.n_arms < 2:
+        raise NotEstimable("no mean difference estimate")
+    test = fit.difference_test(1)
+    return {key: float(test[key]) for key in KEYS}
 
 
 def _treated_change(study, outcome: str, visit: int, *, percent: bool) -> pd.Series:
@@ -262,6 +289,51 @@ def adjusted_ecca_month12(study) -> dict:
     )  # fmt: skip
 
 
+# --------------------------------------------------------------------------- batched problems
+# The least-squares problems of the ANCOVA strategies above, for a diagnosis that solves the
+# problems of many replicates at once (Strategy.prepare); each uses the same inputs as its run.
+
+_CONFOUNDERS = ["baseline", "fitzpatrick", "baseline_iga", "sex"]
+
+
+def problem_unadjusted_pih(study):
+    """The problem of :func:`unadjusted_pih_month12`."""
+    return arm_difference_problem(month12_with_baseline(study, "pih_index"), "pih_index", [])
+
+
+def problem_adjusted_pih(study):
+    """The problem of :func:`adjusted_pih_month12`."""
+    return arm_difference_problem(
+        month12_with_baseline(study, "pih_index"), "pih_index", _CONFOUNDERS
+    )
+
+
+def problem_adjusted_pih_without_skin_type(study):
+    """The problem of :func:`adjusted_pih_without_skin_type`."""
+    return arm_difference_problem(
+        month12_with_baseline(study, "pih_index"), "pih_index", ["baseline", "baseline_iga", "sex"]
+    )
+
+
+def problem_ancova_pih(study):
+    """The problem of :func:`ancova_pih_month12`."""
+    return arm_difference_problem(
+        month12_with_baseline(study, "pih_index"), "pih_index", ["baseline"]
+    )
+
+
+def problem_unadjusted_ecca(study):
+    """The problem of :func:`unadjusted_ecca_month12`."""
+    return arm_difference_problem(month12_with_baseline(study, "ecca_score"), "ecca_score", [])
+
+
+def problem_adjusted_ecca(study):
+    """The problem of :func:`adjusted_ecca_month12`."""
+    return arm_difference_problem(
+        month12_with_baseline(study, "ecca_score"), "ecca_score", _CONFOUNDERS
+    )
+
+
 # --------------------------------------------------------------------------- the registry
 
 RATE_RATIO = Strategy("count GEE (NB), rate ratio month 5", "rate ratio month 5", gee_rate_ratio_month5,
@@ -269,7 +341,7 @@ RATE_RATIO = Strategy("count GEE (NB), rate ratio month 5", "rate ratio month 5"
 MMRM_PIH = Strategy("MMRM, PIH index month 12", "PIH difference month 12", mmrm_pih_month12,
                     true_pih_difference_month12)  # fmt: skip
 ANCOVA_PIH = Strategy("ANCOVA (baseline-adjusted), PIH month 12", "PIH difference month 12",
-                      ancova_pih_month12, true_pih_difference_month12)  # fmt: skip
+                      ancova_pih_month12, true_pih_difference_month12, problem_ancova_pih)  # fmt: skip
 BEFORE_AFTER_PIH = Strategy("before-after (treated arm only), PIH month 12", "PIH difference month 12",
                             before_after_pih_month12, true_pih_difference_month12)  # fmt: skip
 MMRM_ECCA = Strategy("MMRM, ECCA month 12", "ECCA difference month 12", mmrm_ecca_month12,
@@ -288,16 +360,16 @@ MMRM_PERCENT = Strategy("MMRM, % change month 5", "% change difference month 5",
 MI_PERCENT = Strategy("multiple imputation (MAR), % change month 5", "% change difference month 5",
                       multiple_imputation_percent_month5, true_percent_change_difference_month5)  # fmt: skip
 UNADJUSTED_PIH = Strategy("unadjusted difference, PIH month 12", "PIH difference month 12",
-                          unadjusted_pih_month12, true_pih_difference_month12)  # fmt: skip
+                          unadjusted_pih_month12, true_pih_difference_month12, problem_unadjusted_pih)  # fmt: skip
 ADJUSTED_PIH = Strategy("adjusted for measured confounders, PIH month 12", "PIH difference month 12",
-                        adjusted_pih_month12, true_pih_difference_month12)  # fmt: skip
+                        adjusted_pih_month12, true_pih_difference_month12, problem_adjusted_pih)  # fmt: skip
 ADJUSTED_PIH_NO_SKIN_TYPE = Strategy("adjusted, skin type not recorded, PIH month 12",
                                      "PIH difference month 12", adjusted_pih_without_skin_type,
-                                     true_pih_difference_month12)  # fmt: skip
+                                     true_pih_difference_month12, problem_adjusted_pih_without_skin_type)  # fmt: skip
 UNADJUSTED_ECCA = Strategy("unadjusted difference, ECCA month 12", "ECCA difference month 12",
-                           unadjusted_ecca_month12, true_ecca_difference_month12)  # fmt: skip
+                           unadjusted_ecca_month12, true_ecca_difference_month12, problem_unadjusted_ecca)  # fmt: skip
 ADJUSTED_ECCA = Strategy("adjusted for measured confounders, ECCA month 12", "ECCA difference month 12",
-                         adjusted_ecca_month12, true_ecca_difference_month12)  # fmt: skip
+                         adjusted_ecca_month12, true_ecca_difference_month12, problem_adjusted_ecca)  # fmt: skip
 
 #: Every strategy, by the name ``acne-outcomes diagnose --strategy`` takes.
 REGISTRY: dict[str, Strategy] = {
