@@ -103,7 +103,7 @@ LAYERS = [
     ["stats"],
     ["style", "tables", "narrative", "figures", "runtime"],
     ["appraisal"],
-    ["report", "teach", "cli"],
+    ["report", "teach", "cli", "uptodate"],
 ]
 
 

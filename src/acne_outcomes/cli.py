@@ -235,7 +235,7 @@ def _run_diagnose(args) -> int:
 
 def _run_report(args) -> int:
     from acne_outcomes import paths
-    from acne_outcomes.report import ReportConfig, build_report
+    from acne_outcomes.uptodate import synthetic_report_is_fresh
 
     if args.mapping is not None and args.data is None:
         raise ValueError("--mapping needs --data (the file or ADaM folder it maps)")
@@ -244,6 +244,17 @@ def _run_report(args) -> int:
 
     def absolute(path: Path | None) -> Path | None:
         return None if path is None else path.resolve()
+
+    out = absolute(args.out) or paths.REPORTS_DIR
+    if args.data is None and synthetic_report_is_fresh(
+        out, notebooks=absolute(args.notebooks) or paths.NOTEBOOKS_DIR,
+        synthetic_dir=paths.SYNTHETIC_DIR, scenario=args.scenario, seed=args.seed,
+        n_subjects=args.n, public=args.public,
+    ):  # fmt: skip
+        # nothing would run: answered by hashing, without importing the build (see uptodate.py)
+        print(f"report up to date: {out} (nothing executed)")
+        return EXIT_OK
+    from acne_outcomes.report import ReportConfig, build_report
 
     config = ReportConfig(
         data=absolute(args.data), mapping=absolute(args.mapping), scenario=args.scenario,
@@ -421,12 +432,7 @@ def _run_simulate(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    from acne_outcomes.io import StudyReadError
-
     args = _parser().parse_args(argv)
-    from acne_outcomes.report import ReportBuildError
-    from acne_outcomes.validate import StudyValidationError, format_problems
-
     runners = {
         "validate": _run_validate,
         "dictionary": _run_dictionary,
@@ -438,35 +444,47 @@ def main(argv: list[str] | None = None) -> int:
     bad_input = EXIT_UNREADABLE if args.command == "validate" else EXIT_INVALID
     try:
         return runners[args.command](args)
-    except ReportBuildError as error:
+    except KeyboardInterrupt:
+        _report(args, "interrupted", "stopped")
+        return 130
+    except Exception as error:
+        return _failed(args, error, bad_input)
+
+
+def _failed(args, error: Exception, bad_input: int) -> int:
+    """The message and exit code of a command's error (the error classes imported only now,
+    so that a command that needs no build, such as an up-to-date report, imports none)."""
+    from acne_outcomes.io import StudyReadError
+    from acne_outcomes.report import ReportBuildError
+    from acne_outcomes.validate import StudyValidationError, format_problems
+
+    if isinstance(error, ReportBuildError):
         _report(args, error, "the report build failed")
         return EXIT_INVALID
-    except StudyValidationError as error:
+    if isinstance(error, StudyValidationError):
         _report(
             args, f"{error.source} is not valid:\n{format_problems(error.problems)}", "bad data"
         )
         return EXIT_INVALID
-    except StudyReadError as error:
+    if isinstance(error, StudyReadError):
         _report(args, error, "cannot read the input")
         return EXIT_UNREADABLE
-    except FileExistsError as error:
+    if isinstance(error, FileExistsError):
         _report(args, error, "refusing to overwrite")
         return EXIT_UNREADABLE
-    except OSError as error:
+    if isinstance(error, OSError):
         _report(args, _os_message(error), "cannot read or write a file")
         return EXIT_UNREADABLE
-    except (ValueError, KeyError, TypeError) as error:
+    if isinstance(error, (ValueError, KeyError, TypeError)):
         _report(args, error, "bad input")
         return bad_input
-    except RecursionError:
+    if isinstance(error, RecursionError):
         _report(args, "the input is nested too deeply to be read", "bad input")
         return bad_input
-    except MemoryError:
+    if isinstance(error, MemoryError):
         _report(args, "the input is too large for this machine's memory", "bad input")
         return bad_input
-    except KeyboardInterrupt:
-        _report(args, "interrupted", "stopped")
-        return 130
+    raise error
 
 
 def _os_message(error: OSError) -> str:
