@@ -17,6 +17,7 @@ from conftest import tree_digest, valid_tables
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
+from acne_outcomes.derive import consort_flow
 from acne_outcomes.importers import import_tables, read_mapping
 from acne_outcomes.importers.columns import recode
 from acne_outcomes.importers.dates import days_from_anchor, parse_dates
@@ -146,6 +147,25 @@ def test_a_mapping_declares_columns_not_recorded_with_null(tmp_path):
     assert study.subjects["end_of_treatment_day"].isna().all()
     assert not study.design.collected("ecca_score")
     assert study.design.collected("scar_grade")
+
+
+def test_a_flow_says_treatment_not_recorded_when_its_column_is_declared_null(long_csv):
+    """Declared not recorded, the end of treatment is not counted as 'did not receive it'."""
+    path, mapping = long_csv
+    mapping = json.loads(json.dumps(mapping))
+    mapping["columns"]["end_of_treatment_day"] = None
+    mapping["dates"].remove("TreatmentEnd")
+    mapping["drop"] = ["TreatmentEnd"]
+    flow = consort_flow(_load(path, mapping))
+    allocated = flow[flow["key"] == "allocated"]
+    assert len(allocated) == 2
+    for detail in allocated["detail"]:
+        assert "not recorded" in detail
+        assert "did not receive" not in detail and "received the allocated treatment " not in detail
+    # recorded, the counts are shown as before
+    recorded = consort_flow(_load(*long_csv))
+    details = recorded.loc[recorded["key"] == "allocated", "detail"]
+    assert details.str.startswith("received the allocated treatment ").all()
 
 
 # ------------------------------------------------------------------------ dates and drop

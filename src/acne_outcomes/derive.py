@@ -507,6 +507,9 @@ NO_SCREENING = (
     "screening is not recorded (the data standard has no screening table): those assessed "
     "for eligibility and those excluded before randomisation cannot be shown"
 )
+#: The allocation boxes' detail when ``end_of_treatment_day`` is missing for every subject
+#: (declared not recorded, or not collected): who received the treatment is not known.
+TREATMENT_NOT_RECORDED = "receipt of the allocated treatment not recorded"
 #: The words of the outcome families in the flow diagram.
 FAMILY_WORDS = {"lesions": "lesions", "scars": "scars", "pih": "PIH"}
 
@@ -549,9 +552,10 @@ def consort_flow(study, *, public: bool = False) -> pd.DataFrame:
 
     Enrolment (every subject in ``subjects``, randomised; screening is not in the data
     standard, :data:`NO_SCREENING`), allocation per arm (with those who received the
-    allocated treatment: ``end_of_treatment_day`` recorded), follow-up per arm (discontinued
-    during treatment — ``discontinuation_day`` on or before the scheduled day of the design's
-    end of treatment — and in the follow-up after it, each with its reasons; completed; no
+    allocated treatment: ``end_of_treatment_day`` recorded; when it is recorded for no
+    subject — declared not recorded — the box says so, :data:`TREATMENT_NOT_RECORDED`),
+    follow-up per arm (discontinued during treatment — ``discontinuation_day`` on or before
+    the scheduled day of the design's end of treatment — and in the follow-up after it, each with its reasons; completed; no
     outcome recorded after baseline) and analysis per arm at each primary visit of the design
     (the families measured there), with who was not analysed and why.
 
@@ -608,6 +612,9 @@ def consort_flow(study, *, public: bool = False) -> pd.DataFrame:
     eot = design.end_of_treatment
     later = eot is not None and any(visit > eot for visit in design.visits)
     observed = _observed_after_baseline(study, outcomes)
+    # end_of_treatment_day missing for everyone: not recorded (a column declared null, or not
+    # collected), so who received the treatment is unknown rather than nobody
+    treatment_recorded = bool(subjects["end_of_treatment_day"].notna().any())
     with_data = set(study.visits.loc[observed, "subject_id"])
     counts: dict = {"enrolled": len(subjects)}  # every count the flow shows, by name
     sums: list = []  # (total, parts) that add up, for public mode
@@ -641,12 +648,15 @@ def consort_flow(study, *, public: bool = False) -> pd.DataFrame:
         member = (subjects["arm"] == label).to_numpy()
         members = subjects.loc[member]
         allocated = count(("allocated", label), len(members))
-        received = int(members["end_of_treatment_day"].notna().sum())
-        given = [count(("received", label), received),
-                 count(("not_received", label), len(members) - received)]  # fmt: skip
-        sums.append((allocated, given))
-        detail = [["received the allocated treatment ", given[0]],
-                  ["did not receive it ", given[1]]]  # fmt: skip
+        if treatment_recorded:
+            received = int(members["end_of_treatment_day"].notna().sum())
+            given = [count(("received", label), received),
+                     count(("not_received", label), len(members) - received)]  # fmt: skip
+            sums.append((allocated, given))
+            detail = [["received the allocated treatment ", given[0]],
+                      ["did not receive it ", given[1]]]  # fmt: skip
+        else:
+            detail = [[TREATMENT_NOT_RECORDED]]
         boxes["allocated"].append(("Allocated", label, allocated, detail, 0))
         parts = []
         for key, stage, mask in periods:
