@@ -357,3 +357,32 @@ def test_write_table_is_deterministic_in_four_formats(tmp_path):
         assert "A note." in path.read_text()
     with pytest.raises(ValueError, match="letters"):
         write_table(frame, "../escape", tmp_path)
+
+
+def test_a_public_endpoint_table_hides_proportions_that_reveal_a_small_count():
+    """2 responders of 17 is a small count: its proportion, and the comparisons that would give
+    it back, are suppressed in public mode; a threshold with no small count is shown."""
+    from acne_outcomes.stats.tidy import estimate_frame
+
+    def rows(outcome, low, high):
+        common = {"outcome": outcome, "visit": 12, "ci_level": 0.95, "ci_low": 0.0, "ci_high": 1.0}
+        return [
+            {**common, "contrast": "vehicle", "scale": "proportion", "estimate": low, "n": 17},
+            {**common, "contrast": "active", "scale": "proportion", "estimate": high, "n": 17},
+            {**common, "contrast": "active - vehicle", "scale": "risk difference",
+             "estimate": high - low, "p_value": 0.001, "n": 34},
+        ]  # fmt: skip
+
+    frame = estimate_frame(
+        rows("responder_75", 2 / 17, 1.0) + rows("responder_50", 8 / 17, 11 / 17)
+    )
+    from acne_outcomes import tables
+
+    shown = tables.endpoint_table(frame, public=True)
+    hidden = shown["Outcome"].str.contains("75")
+    assert (shown.loc[hidden, "Estimate (95% CI)"] == "*").all()
+    assert (shown.loc[hidden, "p"] == "*").all()
+    assert not shown.loc[~hidden, "Estimate (95% CI)"].str.contains(r"\*").any()
+    assert any("suppressed" in note for note in tables.notes_of(shown))
+    private = tables.endpoint_table(frame)
+    assert private.loc[hidden, "Estimate (95% CI)"].iloc[0].startswith("0.12")

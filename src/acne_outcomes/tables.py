@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes import standard
-from acne_outcomes.privacy import suppress_small_cells
+from acne_outcomes.privacy import small_cell_policy, suppress_small_cells
 from acne_outcomes.stats.binary import nnt_label
 
 SUPPRESSED = "*"
@@ -456,6 +456,8 @@ def endpoint_table(
     family: str | None = None,
     visit: object = None,
     digits: int = 2,
+    public: bool = False,
+    k: int = 5,
 ) -> pd.DataFrame:
     """A tidy estimate frame for print: outcome, visit, comparison, measure, estimate (CI), p, n.
 
@@ -472,6 +474,13 @@ def endpoint_table(
         The visit of rows that carry none (an analysis at one visit, e.g. responders).
     digits : int, default 2
         Decimals of estimates (NNTs have one).
+    public : bool, default False
+        Apply the small-cell policy: a proportion times its n is a count, so when any arm's
+        count with or without the event (``round(estimate * n)``) is small, every estimate and
+        p-value of that outcome at that visit is shown as ``*`` (its risk difference, ratios and
+        NNT would give the proportions back).
+    k : int, default 5
+        The policy's threshold (counts 1 to k - 1 are small).
 
     Returns
     -------
@@ -571,7 +580,27 @@ def endpoint_table(
         )
     if cut_points.any():
         notes.append("The cut-points (thresholds) of the ordinal model are not shown.")
-    return _finish(table, notes)
+    if public:
+        hidden = _small_proportion_groups(rows, k)
+        table.loc[hidden, [header, "p"]] = "*"
+    return _finish(table, notes, public=public and bool(hidden.any()), k=k)
+
+
+def _small_proportion_groups(rows: pd.DataFrame, k: int) -> pd.Series:
+    """The rows of every (outcome, visit) whose proportions reveal a small count."""
+    policy = small_cell_policy(k)
+    proportions = rows[rows["scale"] == "proportion"]
+    n = pd.to_numeric(proportions["n"], errors="coerce")
+    events = (pd.to_numeric(proportions["estimate"], errors="coerce") * n).round()
+    small = [
+        bool(policy.is_small(int(count)) or policy.is_small(int(total - count)))
+        if pd.notna(count) and pd.notna(total) else False
+        for count, total in zip(events, n, strict=True)
+    ]  # fmt: skip
+    groups = {(str(outcome), visit) for outcome, visit, flag in
+              zip(proportions["outcome"], proportions["visit"], small, strict=True) if flag}  # fmt: skip
+    return pd.Series([(str(outcome), visit) in groups for outcome, visit in
+                      zip(rows["outcome"], rows["visit"], strict=True)], index=rows.index)  # fmt: skip
 
 
 # ---------------------------------------------------------------------- time to event
