@@ -46,6 +46,7 @@ class Case:
     unchanged: tuple[str, ...] = ("study",)  # folders under root whose bytes must not change
     absent: tuple[str, ...] = ()  # paths under root that must not exist afterwards
     env: dict = field(default_factory=dict)
+    check: object = None  # (root: Path) -> None, more assertions on what was written
 
 
 # ------------------------------------------------------------------ helpers
@@ -296,6 +297,32 @@ OUTPUTS = [
     Case("report --out a file", _report_out(lambda root: (root / "thesis.docx").write_bytes(b"PK") and root / "thesis.docx"), 1, "it is a file", unchanged=("study", "thesis.docx")),
 ]  # fmt: skip
 
+
+def _rename_column(table, old, new):
+    def change(folder):
+        path = folder / f"{table}.csv"
+        path.write_text(path.read_text().replace(old, new, 1))
+
+    return change
+
+
+def _problems_hold(text):
+    def check(root):
+        assert text in (root / "problems.csv").read_text(encoding="utf-8")
+
+    return check
+
+
+INJECTION = [
+    Case("terminal escape in a column name", _validate(_rename_column("subjects", "site,", "\x1b[2J\x1b[31msite,")), 1, "column '\\x1b[2J\\x1b[31msite'"),
+    Case("bidirectional override in a column name", _validate(_rename_column("subjects", "site,", "si\u202ete,")), 1, "column 'si\\u202ete'"),
+    Case("terminal escape in a value", _validate(tables=_set("subjects", 0, "sex", "\x1b[2JPWNED")), 1, "('\\x1b[2JPWNED')"),
+    Case("carriage return hiding a value", _validate(tables=_set("subjects", 0, "sex", "female\rmale")), 1, "different number of fields"),
+    Case("formula in a value, problems file", _validate(tables=_set("subjects", 0, "sex", '=HYPERLINK("http://x","y")'), extra=("--problems", "PROBLEMS")), 1, "[enum]", check=_problems_hold("'=HYPERLINK")),
+    Case("script in a value, problems file", _validate(tables=_set("subjects", 0, "sex", "<script>alert(1)</script>"), extra=("--problems", "PROBLEMS")), 1, "[enum]", check=_problems_hold("<script>alert(1)</script>")),
+    Case("terminal escape in a mapped header", _mapped({"columns": {"subject_id": "Patient", "month": "Visit"}}, "Patient,Vi\x1b[2Jsit\nS1,0\n"), 1, "[mapping]"),
+]  # fmt: skip
+
 BOUNDS = [
     Case("simulate --n 1000000000", lambda root: ["simulate", "--n", "1000000000", "--out", str(root / "sim")], 1, "at most 1,000,000", absent=("sim",)),
     Case("simulate --n 0", lambda root: ["simulate", "--n", "0", "--out", str(root / "sim")], 1, "n_subjects must be an integer >= 1", absent=("sim",)),
@@ -311,6 +338,7 @@ GROUPS = {
     "sizes": SIZES,
     "content": CONTENT,
     "identifiers": IDENTIFIERS,
+    "injection": INJECTION,
     "mappings": MAPPINGS,
     "outputs": OUTPUTS,
     "bounds": BOUNDS,
@@ -342,7 +370,7 @@ def test_hostile_input(case, tmp_path, raw_dir, capsys, monkeypatch):
     root.mkdir()
     for name, value in case.env.items():
         monkeypatch.setenv(name, value)
-    argv = case.prepare(root)
+    argv = [str(root / "problems.csv") if arg == "PROBLEMS" else arg for arg in case.prepare(root)]
     before = {name: _digest(root / name) for name in case.unchanged if (root / name).exists()}
     raw_before = tree_digest(raw_dir)
     code = cli(argv)
@@ -351,6 +379,8 @@ def test_hostile_input(case, tmp_path, raw_dir, capsys, monkeypatch):
     assert code == case.code, said
     assert case.says in said, said
     assert "Traceback" not in said
+    # nothing from the data redraws or reorders the terminal: control characters are escaped
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", said), said
     if code:
         assert err.startswith("error: ") or out.startswith("INVALID"), said
     for name, digest in before.items():
@@ -358,6 +388,8 @@ def test_hostile_input(case, tmp_path, raw_dir, capsys, monkeypatch):
     assert tree_digest(raw_dir) == raw_before
     for name in case.absent:
         assert not (root / name).exists(), name
+    if case.check is not None:
+        case.check(root)
     written = "".join(path.read_text(errors="replace") for path in root.rglob("problems*.csv"))
     for secret in SECRETS:
         assert secret not in said and secret not in written, secret

@@ -31,6 +31,7 @@ by the same descriptor (the tests cross-check both on small bad inputs).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 import numpy as np
@@ -150,8 +151,24 @@ def format_problems(problems: pd.DataFrame, max_rows: int = 5) -> str:
         if shown:
             more = f", ... {count - len(shown)} more" if count > len(shown) else ""
             detail = f" - {count} row{'s' * (count != 1)}: " + ", ".join(shown) + more
-        lines.append(f"{where} [{rule}]: {message}{detail}")
+        lines.append(printable(f"{where} [{rule}]: {message}") + detail)
     return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every control character (an ANSI escape sequence, a carriage return) and
+    every bidirectional override written as its escape, so that a column name or message
+    from the data cannot redraw or reorder the terminal it is printed on.
+
+    >>> print(printable("column '\x1b[2Jsite' and \u202edrow"))
+    column '\x1b[2Jsite' and \u202edrow
+    """
+    return "".join(
+        character
+        if unicodedata.category(character) not in ("Cc", "Cf")
+        else character.encode("unicode_escape").decode("ascii")
+        for character in str(text)
+    )
 
 
 # --------------------------------------------------------------------------- parsing
