@@ -242,6 +242,31 @@ def test_a_failure_interrupts_the_other_notebooks(tmp_path, study_folder):
     ]  # fmt: skip
 
 
+def test_a_failure_stops_a_notebook_between_two_cells(tmp_path, study_folder):
+    """A kernel ignores an interrupt that arrives between two cells (ipykernel handles SIGINT
+    only while it executes): the build interrupts until the other notebooks stop, and starts
+    no further cell. Many short cells make such an interrupt likely; before, the sleep below
+    then ran in full (the cause of a rare failure of the test above on a busy machine)."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _notebook(notebooks / "01-slow.ipynb", "Slow", body="import time")
+    slow = nbformat.read(notebooks / "01-slow.ipynb", as_version=4)
+    slow.cells += [nbformat.v4.new_code_cell("x = 1") for _ in range(300)]
+    slow.cells.append(nbformat.v4.new_code_cell("time.sleep(600)"))
+    nbformat.write(slow, notebooks / "01-slow.ipynb")
+    _notebook(notebooks / "02-broken.ipynb", "Broken", body="import time\ntime.sleep(1)\n1 / 0")
+    config = ReportConfig(
+        data=study_folder, out=tmp_path / "reports", jobs=2, notebooks=notebooks,
+        processed_dir=tmp_path / "processed",
+    )  # fmt: skip
+    started = time.perf_counter()
+    with pytest.raises(ReportBuildError) as failed:
+        build_report(config, progress=False)
+    assert time.perf_counter() - started < 300
+    assert str(failed.value).startswith("02-broken.ipynb: cell 3 failed: ZeroDivisionError")
+    assert failed.value.kept == [failed_dir(config.out) / "02-broken.ipynb"]
+
+
 def _long_csv(path) -> None:
     tables = valid_tables()
     long = tables["visits"].drop(columns=["melanin_index_difference", "adherence"])

@@ -65,7 +65,7 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -111,6 +111,8 @@ PRELOAD = (
     "acne_outcomes.stats.*",
 )
 KERNEL_START_TIMEOUT = 120  # seconds for a kernel to start and import PRELOAD
+#: Seconds between the interrupts a stopping build sends to the kernels still executing.
+INTERRUPT_REPEAT = 1.0
 KERNEL_MODULE = "_acne_outcomes_build_kernel"
 
 #: The source of a small module each build kernel holds (under :data:`KERNEL_MODULE`, outside
@@ -593,11 +595,15 @@ class _Kernel:
                 f"the build kernel failed: {content.get('ename')}: {content.get('evalue')}"
             )
 
-    def execute(self, notebook, cwd: Path) -> None:
+    def execute(self, notebook, cwd: Path, stop: threading.Event | None = None) -> None:
         """Execute every cell of ``notebook`` (in place) from the clean state, in ``cwd``.
+
+        With ``stop`` set (another notebook failed), no further cell starts.
 
         Raises
         ------
+        _Stopped
+            ``stop`` was set before a cell.
         nbclient.exceptions.CellExecutionError
             A cell failed; its outputs (the traceback) are in ``notebook``.
         nbclient.exceptions.DeadKernelError
@@ -611,6 +617,8 @@ class _Kernel:
         info = client.wait_for_reply(self.client.kernel_info())
         notebook.metadata["language_info"] = info["content"]["language_info"]
         for index, cell in enumerate(notebook.cells):
+            if stop is not None and stop.is_set():
+                raise _Stopped(f"the build stopped before cell {index}")
             client.execute_cell(cell, index)
 
     def interrupt(self) -> None:
@@ -631,6 +639,10 @@ class _Kernel:
                 self._sync(self.manager.cleanup_resources)()
 
 
+class _Stopped(Exception):
+    """The build stopped (another notebook failed) before this notebook's next cell."""
+
+
 class _Failure(Exception):
     """A notebook failed: the message, and the executed notebook with its traceback."""
 
@@ -645,7 +657,9 @@ class _KernelPool:
     With warm kernels each worker starts its kernel as soon as the pool is made (so kernels can
     start while the build prepares its input) and keeps it for the build; otherwise a worker
     starts a fresh kernel for every notebook. The first failure stops the build: the other
-    workers' running notebooks are interrupted, the failed notebooks are kept in
+    workers' running notebooks are interrupted (again every :data:`INTERRUPT_REPEAT` seconds
+    until they stop, since a kernel between two cells ignores an interrupt, and no further
+    cell starts), the failed notebooks are kept in
     ``<out>.failed/`` and :class:`ReportBuildError` is raised.
 
     Parameters
@@ -664,6 +678,7 @@ class _KernelPool:
         self._timings: dict[str, float] = {}
         self._failures: list[_Failure] = []
         self._live: set[_Kernel] = set()
+        self._running: set[_Kernel] = set()  # the kernels executing a notebook now
         self._lock, self._stop = threading.Lock(), threading.Event()
         self._bar = None
         self._closed = False
@@ -717,8 +732,18 @@ class _KernelPool:
         for _ in range(self.size):
             self._work.put(None)
         try:
-            for future in self._futures:
-                future.result()
+            pending = set(self._futures)
+            while pending:
+                done, pending = wait(pending, timeout=INTERRUPT_REPEAT)
+                for future in done:
+                    future.result()
+                if pending and self._stop.is_set():
+                    # a kernel ignores an interrupt between two cells (ipykernel handles
+                    # SIGINT only while it executes): interrupt until every worker has stopped
+                    with self._lock:
+                        running = list(self._running)
+                    for kernel in running:
+                        kernel.interrupt()
         except BaseException:
             self._halt()
             raise
@@ -755,13 +780,20 @@ class _KernelPool:
                 if kernel is None:
                     kernel = self._start(notebook.parent)
                 try:
-                    seconds = _run_notebook(kernel, notebook, planned, staging, self.config)
+                    with self._lock:
+                        self._running.add(kernel)
+                    seconds = _run_notebook(
+                        kernel, notebook, planned, staging, self.config, self._stop
+                    )
                 except _Failure as failure:
                     with self._lock:
                         if not self._stop.is_set():
                             self._failures.append(failure)
                     self._halt(kernel)
                     return
+                finally:
+                    with self._lock:
+                        self._running.discard(kernel)
                 self._timings[notebook.stem] = seconds
                 self._bar.set_postfix_str(f"{notebook.stem} {seconds:.1f} s")
                 self._bar.update()
@@ -781,7 +813,9 @@ class _KernelPool:
                 self._retire(kernel)
 
 
-def _run_notebook(kernel: _Kernel, notebook: Path, item: dict, staging: Path, config) -> float:
+def _run_notebook(
+    kernel: _Kernel, notebook: Path, item: dict, staging: Path, config, stop=None
+) -> float:
     """Inject the parameters, execute, and write the executed notebook and its page."""
     import nbformat
     from nbclient.exceptions import CellExecutionError, DeadKernelError
@@ -795,7 +829,7 @@ def _run_notebook(kernel: _Kernel, notebook: Path, item: dict, staging: Path, co
     )
     replacements = _page_paths(staging, item["parameters"].get("data_path"), config)
     try:
-        kernel.execute(node, notebook.parent)
+        kernel.execute(node, notebook.parent, stop)
     except CellExecutionError as error:
         failed = next(
             (
