@@ -120,10 +120,27 @@ def estimate_labels(estimates: pd.DataFrame, design) -> list[str]:
     return labels
 
 
+def p_text(p_value) -> str:
+    """A p-value in a sentence: ``"p = 0.287"``, ``"p < 0.001"`` (empty when missing).
+
+    Accepts a number or a table's printed p (:func:`acne_outcomes.tables.format_p`).
+
+    >>> p_text(0.2871), p_text(0.0002), p_text("<0.001"), p_text(float("nan"))
+    ('p = 0.287', 'p < 0.001', 'p < 0.001', '')
+    """
+    text = p_value if isinstance(p_value, str) else format_p(p_value)
+    text = text.strip()
+    if not text:
+        return ""
+    if text.startswith("<"):
+        return f"p < {text[1:].strip()}"
+    return f"p = {text}"
+
+
 def describe_estimate(row, digits: int = 2) -> str:
-    """``"-14.30 (95% CI -18.00 to -10.60; p <0.001)"`` from one tidy-frame row."""
+    """``"-14.30 (95% CI -18.00 to -10.60; p < 0.001)"`` from one tidy-frame row."""
     level = f"{100 * row['ci_level']:g}% CI " if not pd.isna(row["ci_level"]) else "CI "
-    p = f"; p {format_p(row['p_value'])}" if not pd.isna(row["p_value"]) else ""
+    p = f"; {p_text(row['p_value'])}" if not pd.isna(row["p_value"]) else ""
     return f"{row['estimate']:.{digits}f} ({level}{row['ci_low']:.{digits}f} to {row['ci_high']:.{digits}f}{p})"
 
 
@@ -256,33 +273,83 @@ def describe_brant(result) -> str:
             result.diagnostics["diagnostic"] == "brant_quasi_separation", "detail"
         ].iloc[0]
         return f"The Brant test of proportional odds cannot be computed here: {reason}."
-    return f"Brant test of proportional odds: p = {format_p(result.diagnostic('brant_p_value'))}."
+    return f"Brant test of proportional odds: {p_text(result.diagnostic('brant_p_value'))}."
 
 
-def describe_tipping_point(result) -> str:
-    """One sentence on a :func:`acne_outcomes.stats.missing.tipping_point` result.
+def describe_tipping_point(result, design=None) -> str:
+    """The sentences on a :func:`acne_outcomes.stats.missing.tipping_point` result.
 
-    Reads the ``tipping_point`` and ``delta_arm`` diagnostics, and the estimate at the shift
-    nearest 0 (the MAR analysis when 0 was scanned).
+    The estimate at the shift nearest 0 (the MAR analysis, by multiple imputation, when 0 was
+    scanned), then, in each direction, the smallest shift that changes the conclusion
+    (significant or not, and the sign of a significant difference) with the estimate there.
+    The shifted arm is named by ``design`` (its display name) when given.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> rows = pd.DataFrame({"estimate": [-0.5, -0.2, 0.5], "ci_low": [-0.9, -0.6, 0.1],
+    ...     "ci_high": [-0.1, 0.2, 0.9], "p_value": [0.01, 0.4, 0.02], "ci_level": 0.95})
+    >>> scan = SimpleNamespace(deltas=np.array([-1.0, 0.0, 2.5]), estimates=rows,
+    ...     diagnostic={"delta_arm": "SAR", "m": 20}.get)
+    >>> from acne_outcomes.design import Arm, Design
+    >>> print(describe_tipping_point(scan, Design(arms=(Arm("VEH", "Vehicle"),
+    ...     Arm("SAR", "Sarecycline 1.5 mg/kg")))))
+    Under MAR (multiple imputation, m = 20) the difference is -0.20 (95% CI -0.60 to 0.20; p = 0.400), not significant. The conclusion changes if the missing outcomes in the Sarecycline 1.5 mg/kg arm are 1 point lower than the MAR prediction (a significant difference of -0.50, 95% CI -0.90 to -0.10; p = 0.010) or 2.5 points higher (a significant difference of 0.50, 95% CI 0.10 to 0.90; p = 0.020).
     """
     deltas = np.asarray(result.deltas, dtype=float)
+    estimates = result.estimates.reset_index(drop=True)
     nearest = int(np.abs(deltas).argmin())
-    row = result.estimates.iloc[nearest]
-    where = "Under MAR" if deltas[nearest] == 0 else f"At a shift of {deltas[nearest]:+g}"
-    arm = result.diagnostic("delta_arm")
-    tipping = result.diagnostic("tipping_point")
-    conclusion = "significant" if row["p_value"] < 1 - row["ci_level"] else "not significant"
-    if pd.isna(tipping):
+    row = estimates.iloc[nearest]
+    code = result.diagnostic("delta_arm")
+    arm = design.name_of(code) if design is not None else str(code)
+    m = result.diagnostic("m")
+    how = "multiple imputation" + (f", m = {m}" if m is not None and not pd.isna(m) else "")
+    if deltas[nearest] == 0:
+        where = f"Under MAR ({how})"
+    else:
+        where = f"At a shift of {_points(deltas[nearest], signed=True)} ({how})"
+
+    def conclusion(item) -> tuple[bool, float]:
+        significant = bool(item["p_value"] < 1 - item["ci_level"])
+        return significant, (float(np.sign(item["estimate"])) if significant else 0.0)
+
+    start = conclusion(row)
+    words = "significant" if start[0] else "not significant"
+    text = f"{where} the difference is {describe_estimate(row)}, {words}."
+    changes = []
+    for direction, side in ((-1, "lower"), (1, "higher")):
+        order = [
+            i
+            for i in np.argsort(np.abs(deltas - deltas[nearest]))
+            if np.sign(deltas[i] - deltas[nearest]) == direction
+        ]
+        found = next((i for i in order if conclusion(estimates.iloc[i]) != start), None)
+        if found is None:
+            continue
+        other = estimates.iloc[found]
+        kind = "a significant difference" if conclusion(other)[0] else "a difference"
+        shown = describe_estimate(other).replace(" (", ", ", 1)[:-1]
+        changes.append(
+            f"{_points(abs(deltas[found]))} {side} than the MAR prediction ({kind} of {shown})"
+        )
+    if not changes:
         return (
-            f"{where} the difference is {describe_estimate(row)}, {conclusion}; no shift of the missing "
-            f"values in the {arm} arm between {deltas.min():g} and {deltas.max():g} "
+            f"{text} No shift of the missing outcomes in the {arm} arm between "
+            f"{_points(deltas.min(), signed=True)} and {_points(deltas.max(), signed=True)} "
             "changes that conclusion."
         )
-    return (
-        f"{where} the difference is {describe_estimate(row)}, {conclusion}. Shifting the imputed values of "
-        f"the {arm} arm by {tipping:+g} points changes the conclusion: that is how far "
-        "the missing outcomes would have to depart from the MAR prediction."
+    listed = (
+        changes[0]
+        if len(changes) == 1
+        else f"{changes[0]} or {changes[1].replace(' than the MAR prediction', '')}"
     )
+    return f"{text} The conclusion changes if the missing outcomes in the {arm} arm are {listed}."
+
+
+def _points(value: float, *, signed: bool = False) -> str:
+    """``"1 point"``, ``"2.5 points"``, ``"+2.5 points"``."""
+    number = f"{value:+g}" if signed else f"{value:g}"
+    return f"{number} point{'' if abs(value) == 1 else 's'}"
 
 
 def true_value(truth: dict | None, row: Mapping) -> float | None:
@@ -415,7 +482,7 @@ def headlines(table: pd.DataFrame) -> list[str]:
         )
         p_value = str(row.get("p", ""))
         if p_value:
-            text += f", p {p_value}" if p_value.startswith("<") else f", p = {p_value}"
+            text += f", {p_text(p_value)}"
         if str(row.get("n", "")):
             text += f", n = {row['n']}"
         sentences.append(text + ".")

@@ -603,6 +603,41 @@ def _small_proportion_groups(rows: pd.DataFrame, k: int) -> pd.Series:
                       zip(rows["outcome"], rows["visit"], strict=True)], index=rows.index)  # fmt: skip
 
 
+def tipping_point_table(result, *, design=None, family: str | None = None) -> pd.DataFrame:
+    """The estimates of a :func:`acne_outcomes.stats.missing.tipping_point` scan, one row per shift.
+
+    The shifted arm is named by ``design`` (its display name, never its code) in the one
+    method footnote.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from acne_outcomes.design import Arm, Design
+    >>> rows = pd.DataFrame({"outcome": "pih_index", "visit": 12.0, "contrast": "SAR - VEH",
+    ...     "scale": "mean difference", "estimate": [-0.4, 0.1], "ci_low": [-0.8, -0.3],
+    ...     "ci_high": [0.0, 0.5], "p_value": [0.05, 0.6], "ci_level": 0.95, "n": 90,
+    ...     "method": "MI (m=5) ANCOVA, delta-adjusted on imputed SAR values"})
+    >>> scan = SimpleNamespace(deltas=np.array([-1.0, 0.0]), estimates=rows,
+    ...     diagnostic={"delta_arm": "SAR", "m": 5}.get)
+    >>> table = tipping_point_table(scan, design=Design(arms=(Arm("VEH", "Vehicle"),
+    ...     Arm("SAR", "Sarecycline 1.5 mg/kg")), visit_unit="months", visits=(0, 12)))
+    >>> list(table["Comparison"]), notes_of(table)[0]
+    (['Shift -1.0', 'Shift +0.0'], "Method: multiple imputation (m = 5), ANCOVA pooled by Rubin's rules; the shift is added to the imputed outcomes of the Sarecycline 1.5 mg/kg arm.")
+    """
+    code = result.diagnostic("delta_arm")
+    arm = design.name_of(code) if design is not None else str(code)
+    m = result.diagnostic("m")
+    method = (
+        f"multiple imputation (m = {m}), ANCOVA pooled by Rubin's rules; the shift is added to "
+        f"the imputed outcomes of the {arm} arm"
+    )
+    estimates = result.estimates.assign(
+        contrast=[f"Shift {delta:+.1f}" for delta in np.asarray(result.deltas, dtype=float)],
+        method=method,
+    )
+    return endpoint_table(estimates, design=design, family=family)
+
+
 # ---------------------------------------------------------------------- time to event
 
 

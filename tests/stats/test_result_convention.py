@@ -405,7 +405,7 @@ def test_narrative_reads_the_diagnostics_of_a_result(results):
     )
     assert narrative.describe_exclusions(results["logistic_model"]) == "No rows were excluded."
     sentence = narrative.describe_tipping_point(results["tipping_point"])
-    assert sentence.startswith("Under MAR the difference is ") and "the b arm" in sentence
+    assert sentence.startswith("Under MAR (multiple imputation, m = ") and "the b arm" in sentence
 
 
 def test_result_equals_compares_estimates_and_diagnostics():
