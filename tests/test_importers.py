@@ -91,11 +91,33 @@ def test_two_row_header_gets_one_short_hint(study_tables, tmp_path):
     path, mapping = exports.write_long_excel(study_tables, tmp_path / "export.xlsx")
     del mapping["header_row"]
     problems = _problems(path, mapping)
-    hints = problems[problems["message"].str.contains('"header_row": 2', regex=False)]
-    assert len(hints) == 1
-    message = hints["message"].iloc[0]
+    # the hint alone: no dates under "Unnamed" columns, no missing subjects table
+    assert len(problems) == 1, problems["message"].tolist()
+    message = problems["message"].iloc[0]
+    assert '"header_row": 2' in message and "one title row is above the header" in message
+    assert "spans two rows" not in message
     assert len(message) < 1200 and "and 13 more" in message
     assert "'Patient' (for subject_id)" in message
+
+
+def test_validate_prints_the_header_hint_alone(study_tables, tmp_path, capsys):
+    path, mapping = exports.write_long_excel(study_tables, tmp_path / "export.xlsx")
+    del mapping["header_row"]
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["validate", str(path), "--mapping", str(tmp_path / "mapping.json")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("1 problem") and len(lines) == 2, lines
+    assert '"header_row": 2' in lines[1] and "Unnamed" not in lines[1].split("the header row")[0]
+
+
+def test_a_single_csv_without_a_mapping_is_not_also_missing_its_tables(long_csv, capsys):
+    path, _ = long_csv
+    capsys.readouterr()
+    assert cli(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "no column gives subject_id" in out
+    assert "missing-table" not in out and "table is required" not in out
 
 
 def test_sas_transport_file_with_sas_dates(study_tables, tmp_path):
@@ -269,7 +291,7 @@ def test_no_subject_column_is_one_clear_problem(long_csv):
         "no column gives subject_id"
         in problems.loc[problems["rule"] == "mapping", "message"].iloc[0]
     )
-    assert "missing-table" in set(problems["rule"])
+    assert "missing-table" not in set(problems["rule"])  # a consequence, not another problem
 
 
 # ------------------------------------------------------------------------ the mapping itself

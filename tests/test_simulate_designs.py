@@ -292,18 +292,37 @@ def test_command_line_takes_the_design_knobs(tmp_path, capsys):
                  "--arm", "untreated=vehicle:Vehicle", "--arm", "isotretinoin=sarecycline",
                  "--visits", "0,3,6", "--visit-unit", "weeks", "--tables", "subjects,visits",
                  "--outcomes", "inflammatory_lesions,pih_index"]  # fmt: skip
+    capsys.readouterr()
     assert cli(arguments) == 0
+    said = capsys.readouterr().out
+    # --visits are native months: the command says what they became in weeks
+    assert "visits in weeks: 0, 13, 26 (native months 0, 3, 6)" in said
+    # a table not collected is not written (an empty file would say none occurred), and
+    # the command does not count it as 0 rows
+    assert sorted(path.name for path in out.glob("*.csv")) == ["subjects.csv", "visits.csv"]
+    assert "not collected: adverse_events, labs" in said and "0 labs" not in said
     assert cli(["validate", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "not collected: adverse_events, labs" in said and "0 adverse_events" not in said
     study = load_study(out)
     assert study.design.labels == ["vehicle", "sarecycline"]
     assert study.design.name_of("vehicle") == "Vehicle" and study.design.visits == (0, 13, 26)
     assert study.design.tables == ("subjects", "visits")
+    help_text = cli_help(["simulate", "--help"], capsys)
+    assert "in months whatever --visit-unit" in help_text and "weeks 0,13,26" in help_text
     assert study.design.outcomes == ("inflammatory_lesions", "pih_index")
     capsys.readouterr()
     assert cli(["simulate", "--visits", "0,x", "--out", str(tmp_path / "x")]) == 1
     assert "--visits needs comma-separated months" in capsys.readouterr().err
     assert cli(["simulate", "--arm", "placebo", "--out", str(tmp_path / "y")]) == 1
     assert "allowed: ['isotretinoin', 'comparator', 'untreated']" in capsys.readouterr().err
+
+
+def cli_help(arguments, capsys) -> str:
+    """The help text a command prints (argparse exits 0 after it)."""
+    with pytest.raises(SystemExit):
+        cli(arguments)
+    return " ".join(capsys.readouterr().out.split())
 
 
 # -- the truth follows the design ----------------------------------------------------------------

@@ -87,12 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     simulate.add_argument(
         "--visits", default=None, metavar="MONTHS",
-        help="scheduled visits as comma-separated native months with 0, e.g. 0,3,6 "
-        "(default: 0,1,2,3,4,5,6,9,12)",
+        help="scheduled visits as comma-separated native MONTHS of the model with 0, from "
+        "0,1,2,3,4,5,6,9,12 (the default: all), in months whatever --visit-unit: "
+        "0,3,6 with --visit-unit weeks writes weeks 0,13,26",
     )  # fmt: skip
     simulate.add_argument(
         "--visit-unit", default=None, choices=("months", "weeks", "days"),
-        help="unit of the visit column month/week/day (default: months)",
+        help="unit the visit column is written in, month/week/day: the native months "
+        "converted, weeks = round(month x 52/12), days = round(month x 365.25/12) "
+        "(default: months)",
     )  # fmt: skip
     simulate.add_argument(
         "--outcomes", default=None, metavar="NAMES",
@@ -101,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument(
         "--tables", default=None, metavar="NAMES",
         help="tables collected, comma-separated; subjects and visits always are, so "
-        "'subjects,visits' collects no adverse events or labs (default: all four)",
+        "'subjects,visits' collects no adverse events or labs: those are not written and "
+        "the design says they were not collected (default: all four)",
     )  # fmt: skip
     report = commands.add_parser(
         "report",
@@ -285,8 +289,7 @@ def _run_validate(args) -> int:
             write_problems(problems, args.problems)
             print(f"every problem written to {args.problems}")
         return EXIT_INVALID
-    counts = ", ".join(f"{len(frame):,} {name}" for name, frame in study.tables.items())
-    print(f"VALID: {args.path} — {counts}")
+    print(f"VALID: {args.path} — {_table_counts(study)}")
     if study.metadata.get("import"):  # what an import converted, left out and assumed
         print("\n".join(describe_import(study.metadata["import"])))
     return EXIT_OK
@@ -425,9 +428,25 @@ def _run_simulate(args) -> int:
         **_parse_params(args.param),
     )  # fmt: skip
     target = save_study(study, args.out, format=args.format, overwrite=args.overwrite)
-    counts = ", ".join(f"{len(frame):,} {name}" for name, frame in study.tables.items())
-    print(f"wrote {target} ({args.scenario}, seed {args.seed}): {counts}")
+    print(f"wrote {target} ({args.scenario}, seed {args.seed}): {_table_counts(study)}")
+    design = study.design
+    if design.visit_unit != "months":  # --visits are native months: say what they became
+        months = study.metadata.get("design_knobs", {}).get("visits")
+        native = f" (native months {', '.join(map(str, months))})" if months else ""
+        written = ", ".join(f"{visit:g}" for visit in design.visits)
+        print(f"visits in {design.visit_unit}: {written}{native}")
     return EXIT_OK
+
+
+def _table_counts(study) -> str:
+    """The rows of each table collected, then the tables not collected (not written)."""
+    counts = ", ".join(
+        f"{len(frame):,} {name}"
+        for name, frame in study.tables.items()
+        if study.design.has_table(name)
+    )
+    missing = [name for name in study.tables if not study.design.has_table(name)]
+    return counts + (f"; not collected: {', '.join(missing)}" if missing else "")
 
 
 def main(argv: list[str] | None = None) -> int:

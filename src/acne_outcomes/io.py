@@ -130,6 +130,10 @@ def build_study(raw: RawStudy) -> Study:
     unit = (declared.visit_unit if declared else None) or visit_unit_of(visits) or "months"
     problems, parsed = validate_tables(raw.tables, raw.rows, visit_unit=unit, return_parsed=True)
     unreadable = set(raw.problems["table"].dropna()) - set(raw.tables)
+    if (raw.metadata or {}).get("import") and not raw.tables and len(raw.problems):
+        # an import that could not split the file into tables has said why: its subjects
+        # and visits tables are not also missing
+        unreadable |= {"subjects", "visits"}
     if unreadable:  # a file that could not be read is not also a missing table
         problems = problems[
             ~((problems["rule"] == "missing-table") & problems["table"].isin(unreadable))
@@ -175,10 +179,12 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
     """Write ``study`` as a data package folder that :func:`load_study` reads back identical.
 
     The folder holds ``datapackage.json`` (the standard's descriptor, with the study's
-    metadata under ``acne_outcomes``), one file per table, for synthetic studies
-    ``truth.json``, and the marker :data:`PACKAGE_MARKER`. Writing goes to a staging folder
-    beside ``path`` that replaces it only when complete, so a failure leaves any previous
-    package intact; staging folders left by a killed process are removed on the next write.
+    metadata under ``acne_outcomes``), one file per table collected (a table the
+    design does not list is not written: a table with no rows would say none occurred), for
+    synthetic studies ``truth.json``, and the marker :data:`PACKAGE_MARKER`. Writing goes to a
+    staging folder beside ``path`` that replaces it only when complete, so a failure leaves
+    any previous package intact; staging folders left by a killed process are removed on the
+    next write.
 
     Parameters
     ----------
@@ -219,8 +225,8 @@ def save_study(study: Study, path, format: str = "csv", *, overwrite: bool = Fal
     >>> with tempfile.TemporaryDirectory() as scratch:
     ...     folder = save_study(study, Path(scratch) / "package", format="parquet")
     ...     again = load_study(folder)
-    ...     sorted(again.metadata["checksums"])[:2]
-    ['adverse_events.parquet', 'labs.parquet']
+    ...     sorted(again.metadata["checksums"])
+    ['subjects.parquet', 'visits.parquet']
     >>> again.equals(study)
     True
     """
@@ -368,6 +374,10 @@ def _write_package(study: Study, folder: Path, format: str) -> None:
     descriptor = standard.descriptor()
     descriptor["design"] = study.design.to_dict()
     metadata = {key: value for key, value in study.metadata.items() if key != "checksums"}
+    # a table not collected is not written (an empty one would say none occurred)
+    descriptor["resources"] = [
+        resource for resource in descriptor["resources"] if study.design.has_table(resource["name"])
+    ]
     for resource in descriptor["resources"]:
         name = resource["name"]
         resource["schema"]["fields"] = standard.fields(name, study.design.visit_unit)

@@ -240,8 +240,8 @@ def apply_columns(
         )
         if first_row & set(missing.values()):
             hint = (
-                " Those names are on the first data row: the header spans two rows, so set "
-                '"header_row": 2 in the mapping.'
+                " Those names are on the first data row: a title row is above the header, so "
+                'set "header_row": 2 in the mapping.'
             )
         many = len(missing) > 1
         problems.append(

@@ -145,6 +145,9 @@ def import_long(path: Path, mapping: dict) -> RawStudy:
             raise StudyValidationError(
                 make_problems(path.name, "import-route", hint), source=str(path)
             )
+    misplaced = header_below(raw, rows, mapping, labels, path.name)
+    if misplaced is not None:  # every other problem would follow from the wrong header
+        raise StudyValidationError(misplaced, source=str(path))
     log = ImportLog(route)
     columns = mapping.get("columns", {})
     id_column = columns.get("subject_id") or "subject_id"
@@ -163,6 +166,53 @@ def import_long(path: Path, mapping: dict) -> RawStudy:
         concat_problems([problems, _unknown_names(unknown, path.name), prepared.problems, split_problems]),
         source=str(path), files=[path], scan=[(path.name, prepared.scan, rows)],
         design=mapping.get("design"), metadata={"import": log.as_dict()}, checksums=checksums,
+    )  # fmt: skip
+
+
+def header_below(raw: pd.DataFrame, rows, mapping: dict, labels, file_label: str):
+    """The one problem of a header read from the wrong row, or ``None``.
+
+    When the mapping's column names are not the file's but are on one of its first rows (a
+    title row above the header, and no ``"header_row"``), every other problem (dates under
+    ``Unnamed`` columns, no subjects table, ...) follows from it: only this one is reported,
+    naming the row to give as ``"header_row"``.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Trial export": ["Patient", "S1"], "Unnamed: 1": ["Visit", "0"]})
+    >>> problem = header_below(raw, [2, 3], {"columns": {"subject_id": "Patient",
+    ...     "month": "Visit"}}, {}, "export.csv")
+    >>> print(problem["message"].iloc[0])  # doctest: +NORMALIZE_WHITESPACE
+    the column names are on row 2 of export.csv, not on the row read as its header: one title
+    row is above the header, so set "header_row": 2 in the mapping. The mapping names 'Patient'
+    (for subject_id), 'Visit' (for month); the header row read has Trial export, Unnamed: 1.
+    """
+    columns = mapping.get("columns") or {}
+    wanted = {name: source for name, source in columns.items() if isinstance(source, str)}
+    missing = {name: source for name, source in wanted.items() if source not in raw.columns}
+    if not missing or len(missing) * 2 < len(wanted):
+        return None
+    best, found = None, 0
+    for index in range(min(10, len(raw))):
+        values = {str(value).strip() for value in raw.iloc[index].dropna()}
+        hits = len(set(missing.values()) & values)
+        if hits > found:
+            best, found = index, hits
+    if best is None or found * 2 < len(missing):
+        return None
+    row = int(np.asarray(rows)[best])
+    above = row - int(mapping.get("header_row", 1))
+    title = "one title row is" if above == 1 else f"{above} rows are"
+    available = [
+        f"{column} ({labels[column]})" if (labels or {}).get(column) else str(column)
+        for column in raw.columns
+    ]
+    listed = short_list([f"{source!r} (for {name})" for name, source in missing.items()])
+    return make_problems(
+        file_label, "mapping",
+        f"the column names are on row {row} of {file_label}, not on the row read as its "
+        f'header: {title} above the header, so set "header_row": {row} in the mapping. The '
+        f"mapping names {listed}; the header row read has {short_list(available)}.",
     )  # fmt: skip
 
 
