@@ -87,3 +87,173 @@ def test_p_values_are_written_one_way():
     row = {"estimate": -0.2, "ci_low": -0.6, "ci_high": 0.2, "p_value": 0.2871, "ci_level": 0.95}
     assert narrative.describe_estimate(row).endswith("; p = 0.287)")
     assert narrative.describe_estimate({**row, "p_value": 0.0001}).endswith("; p < 0.001)")
+
+
+# ---- columns by their labels ---------------------------------------------------------------
+
+
+def test_not_collected_outcome_is_named_by_its_label():
+    from acne_outcomes.checks import NotEstimable
+
+    for outcome in ("scar_grade", "ecca_score"):
+        with pytest.raises(NotEstimable) as raised:
+            DESIGN.require_outcome(outcome)
+        message = str(raised.value)
+        assert outcome not in message and message.endswith("was not collected in this study")
+    with pytest.raises(NotEstimable, match=r"^ECCA score"):
+        DESIGN.require_outcome("ecca_score")
+
+
+def test_ordinal_method_footnote_names_the_baseline_in_words():
+    from acne_outcomes.stats.ordinal import ordinal_model
+
+    rng = np.random.default_rng(0)
+    n = 80
+    data = pd.DataFrame(
+        {
+            "arm": np.where(np.arange(n) % 2 == 1, "SAR", "VEH"),
+            "baseline_grade": rng.integers(0, 3, n),
+            "scar_grade": rng.integers(0, 3, n),
+        }
+    )
+    fit = ordinal_model(data, outcome="scar_grade", arm="arm", baseline="baseline_grade")
+    notes = " ".join(tables.notes_of(tables.endpoint_table(fit.estimates)))
+    assert "adjusted for baseline grade" in notes and "baseline_grade" not in notes
+
+
+def test_no_event_message_names_no_column():
+    from acne_outcomes.checks import NotEstimable
+    from acne_outcomes.stats.survival import kaplan_meier
+
+    times = pd.DataFrame({"time": [10.0, 20.0, 30.0], "event": [0, 0, 0], "arm": "SAR"})
+    with pytest.raises(NotEstimable) as raised:
+        kaplan_meier(times, time="time", event="event", arm="arm")
+    assert "(event)" not in str(raised.value)
+    assert str(raised.value).startswith("none of the 3 subjects had the event:")
+
+
+def test_only_pages_that_compare_with_the_truth_say_so():
+    import json
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    synthetic = SimpleNamespace(n_subjects=5, metadata={"scenario": "s", "seed": 1}, truth={})
+    assert "compared with the truth" not in narrative.describe_source(synthetic)
+    assert "compared with the truth" in narrative.describe_source(synthetic, truth_compared=True)
+    notebooks = sorted((Path(__file__).parents[1] / "notebooks").glob("0*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
+        compares = "true_value(" in code or "study.truth" in code
+        assert ("truth_compared=True" in code) == compares, path.name
+
+
+def test_median_not_reached_is_explained_by_the_curve_not_the_share_with_the_event():
+    summary = pd.DataFrame(
+        {
+            "contrast": ["a", "b", "a", "b"],
+            "scale": ["median time", "median time", "events", "events"],
+            "estimate": [np.nan, 371.0, 10, 14],
+            "ci_low": [np.nan, 366.0, np.nan, np.nan],
+            "ci_high": [np.nan, np.nan, np.nan, np.nan],
+            "n": [40, 39, 40, 39],
+        }
+    )
+    notes = " ".join(tables.notes_of(tables.time_to_event_table(summary, event="clearance")))
+    assert "fewer than half had the event" not in notes
+    assert "not reached: the Kaplan–Meier curve" in notes and "does not fall to 0.5" in notes
+
+
+def test_a_method_with_a_correction_for_some_rows_is_one_footnote():
+    from acne_outcomes.stats import binary
+    from acne_outcomes.stats.tidy import concat_results
+
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {
+            "arm": np.repeat(["VEH", "SAR"], 30),
+            "responder_50": rng.integers(0, 2, 60),
+            "responder_90": np.r_[np.zeros(30), rng.integers(0, 2, 30)],
+        }
+    )
+    with pytest.warns(RuntimeWarning, match="zero cell"):
+        rows = [binary.binary_comparison(data, outcome=o, arm="arm", reference="VEH")
+                for o in ("responder_50", "responder_90")]  # fmt: skip
+    notes = tables.notes_of(tables.endpoint_table(concat_results(rows).estimates))
+    risk_ratio = [note for note in notes if note.startswith("Risk ratio")]
+    assert risk_ratio == [
+        "Risk ratio: Katz log interval (+0.5 per cell for "
+        "Responders (≥ 90% reduction from baseline))."
+    ]
+    assert len(notes) == len(set(notes))
+
+
+# ---- notes and figures on the page ----------------------------------------------------------
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """What a NotebookOutputs displays: (object, metadata) pairs."""
+    from acne_outcomes import runtime
+
+    calls = []
+    monkeypatch.setattr(
+        runtime, "display", lambda obj, **kw: calls.append((obj, kw.get("metadata")))
+    )
+    return calls
+
+
+def test_a_warning_that_repeats_a_sentence_already_said_is_not_a_second_note(shown):
+    import warnings
+
+    from acne_outcomes.runtime import NotebookOutputs
+
+    out = NotebookOutputs(None, "03-x")
+    reason = "the binary logit of cut 0|1 is quasi-separated"
+    with out.section("Scar grade"):
+        warnings.warn(f"Brant test not computed: {reason}", RuntimeWarning, stacklevel=1)
+        out.say(f"The Brant test of proportional odds cannot be computed here: {reason}.")
+    with out.section("Other"):
+        warnings.warn("the fit did not converge", RuntimeWarning, stacklevel=1)
+    texts = [getattr(obj, "data", str(obj)) for obj, _ in shown]
+    assert sum(reason in text for text in texts) == 1
+    assert any(text.startswith("**Note:** the fit did not converge") for text in texts)
+
+
+def test_each_figure_on_the_page_has_its_title_as_alternative_text(shown, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from acne_outcomes.runtime import NotebookOutputs
+
+    out = NotebookOutputs(tmp_path, "02-x")
+    fig, ax = plt.subplots()
+    ax.set_title("Time to clearance")
+    out.figure(fig, "clearance")
+    assert shown[-1][1] == {"image/png": {"alt": "Time to clearance"}}
+    fig, _ = plt.subplots()
+    out.figure(fig, "scar-grade")
+    assert shown[-1][1] == {"image/png": {"alt": "scar grade"}}
+
+
+def test_the_page_renders_the_alternative_text_of_a_figure(tmp_path):
+    import base64
+
+    import nbformat
+
+    from acne_outcomes import report
+
+    png = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": png, "text/plain": "<Figure>"},
+            metadata={"image/png": {"alt": "Adverse events: A & B"}},
+        )
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    report._to_html(notebook, tmp_path / "page.html", "page")
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert 'alt="Adverse events: A &amp; B"' in page
+    assert "No description has been provided" not in page

@@ -199,7 +199,7 @@ class Design:
     def require_outcome(self, outcome: str) -> None:
         """Raise ``NotEstimable`` unless ``outcome`` was collected."""
         if not self.collected(outcome):
-            raise NotEstimable(f"{outcome} was not collected in this study")
+            raise NotEstimable(f"{standard.label(outcome)} was not collected in this study")
 
     def require_table(self, table: str) -> None:
         """Raise ``NotEstimable`` unless ``table`` was collected."""

@@ -19,21 +19,29 @@ from acne_outcomes.stats.tidy import Result
 from acne_outcomes.tables import format_p, visit_label
 
 
-def describe_source(study) -> str:
+def describe_source(study, *, truth_compared: bool = False) -> str:
     """Where the data come from, in one sentence (the folder's name, never its whole path).
+
+    For synthetic data the sentence says the estimates are compared with the truth only when
+    ``truth_compared`` (the page does compare them).
 
     >>> from types import SimpleNamespace
     >>> describe_source(SimpleNamespace(n_subjects=3, metadata={"source": "data/raw/x"}, truth=None))
     'Data: `x`, 3 subjects (a validated data package).'
+    >>> synthetic = SimpleNamespace(n_subjects=3, metadata={"scenario": "rct", "seed": 0}, truth={})
+    >>> describe_source(synthetic)
+    'Data: **synthetic** study, scenario `rct`, seed 0, 3 subjects.'
+    >>> describe_source(synthetic, truth_compared=True)
+    'Data: **synthetic** study, scenario `rct`, seed 0, 3 subjects. Its true effects are known, so estimates below are compared with the truth.'
     """
     metadata = study.metadata
     if study.truth is not None:
         scenario = metadata.get("scenario", study.truth.get("scenario", "unknown"))
         seed = metadata.get("seed", "unknown")
-        return (
-            f"Data: **synthetic** study, scenario `{scenario}`, seed {seed}, {study.n_subjects} subjects. "
-            "Its true effects are known, so estimates below are compared with the truth."
-        )
+        text = f"Data: **synthetic** study, scenario `{scenario}`, seed {seed}, {study.n_subjects} subjects."
+        if truth_compared:
+            text += " Its true effects are known, so estimates below are compared with the truth."
+        return text
     name = str(metadata.get("source", "unknown")).rstrip("/").rsplit("/", 1)[-1]
     return f"Data: `{name}`, {study.n_subjects} subjects (a validated data package)."
 

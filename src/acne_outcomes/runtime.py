@@ -50,6 +50,7 @@ class NotebookOutputs:
         self.name = notebook_name
         self.not_estimable: list[dict[str, str]] = []
         self.headlines: list[dict[str, str | None]] = []
+        self._said: list[str] = []
 
     def folder(self, kind: str) -> Path | None:
         """The output folder of ``kind`` (``figures``, ``tables``) for this notebook, created."""
@@ -59,18 +60,26 @@ class NotebookOutputs:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    def figure(self, fig, name: str) -> None:
+    def figure(self, fig, name: str, alt: str | None = None) -> None:
         """Show a figure on the page and save it as PNG, SVG and PDF (deterministic bytes).
 
         The figure is displayed here and then closed, so it appears exactly once whatever the
-        notebook front end does with open figures. Returns nothing, so that a cell ending with
-        it shows no paths.
+        notebook front end does with open figures. Its image on the page carries ``alt`` as
+        alternative text (by default the figure's title, :func:`figure_title`). Returns
+        nothing, so that a cell ending with it shows no paths.
         """
+        text = alt or figure_title(fig) or name.replace("-", " ")
         folder = self.folder("figures")
         if folder is not None:
             save_figure(fig, name, folder)
-        display(fig)
+        display(fig, metadata={"image/png": {"alt": text}})
         plt.close(fig)
+
+    def say(self, markdown: str) -> None:
+        """Show a sentence on the page; a warning of the current section that only repeats
+        what it says (its reason, after the first ``": "``) is then not shown again as a note."""
+        self._said.append(markdown)
+        display(Markdown(markdown))
 
     def table(self, frame, name: str) -> None:
         """Save a table as CSV, HTML, LaTeX and RTF."""
@@ -98,6 +107,7 @@ class NotebookOutputs:
         that did not converge, a test that cannot be computed) is shown as a note on the page,
         in words, instead of a raw warning with its source file.
         """
+        self._said = []
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             warnings.simplefilter("always", RuntimeWarning)
@@ -110,6 +120,9 @@ class NotebookOutputs:
                 self._write(NOT_ESTIMABLE_DIR, self.not_estimable)
         shown = [w for w in caught if issubclass(w.category, (UserWarning, RuntimeWarning))]
         for message in dict.fromkeys(str(w.message) for w in shown):
+            reason = message.split(": ", 1)[-1].strip().rstrip(".")
+            if any(reason in said for said in self._said):
+                continue
             display(Markdown(f"**Note:** {html.escape(message)}"))
 
     def _write(self, kind: str, records: list) -> None:
@@ -119,6 +132,23 @@ class NotebookOutputs:
         folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(records, indent=2, ensure_ascii=False)
         (folder / f"{self.name}.json").write_text(text + "\n", encoding="utf-8")
+
+
+def figure_title(fig) -> str:
+    """A figure's title: its suptitle, else the first axes title that is not empty, else ``""``.
+
+    >>> fig, ax = plt.subplots(); _ = ax.set_title("Scar grade by visit")
+    >>> figure_title(fig)
+    'Scar grade by visit'
+    >>> plt.close(fig)
+    """
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        return suptitle.get_text().strip()
+    for ax in fig.axes:
+        if ax.get_title().strip():
+            return ax.get_title().strip()
+    return ""
 
 
 def open_study(

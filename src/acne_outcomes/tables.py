@@ -550,13 +550,29 @@ def endpoint_table(
         }
     )
     notes = []
-    methods = {}
+    methods, outcomes_of = {}, {}  # a method's scales, and its rows' outcomes
     described = zip(
-        rows["scale"], rows["method"].astype("string").fillna(""), rows["contrast"], strict=True
+        rows["scale"],
+        rows["method"].astype("string").fillna(""),
+        rows["contrast"],
+        rows["outcome"],
+        strict=True,
     )
-    for scale, method, contrast in described:
+    for scale, method, contrast, outcome in described:
         if method and scale != "number needed to treat" and method != str(contrast):
             methods.setdefault(method, []).append(term_label(scale))
+            outcomes_of.setdefault(method, []).append(outcome_label(outcome))
+    for method in list(methods):
+        base = re.fullmatch(r"(.+) \((.+)\)", method)
+        if (
+            base
+            and base.group(1) in methods
+            and set(methods[method]) <= set(methods[base.group(1)])
+        ):
+            which = " and ".join(dict.fromkeys(outcomes_of[method]))
+            merged = f"{base.group(1)} ({base.group(2)} for {which})"
+            methods = {merged if key == base.group(1) else key: value
+                       for key, value in methods.items() if key != method}  # fmt: skip
     if len(methods) == 1:
         notes.append(f"Method: {next(iter(methods))}.")
     else:
@@ -729,8 +745,9 @@ def time_to_event_table(
             table.iloc[0, 1:] = masked
     notes = [
         "N: subjects in the time-to-event analysis. Kaplan–Meier median with its interval "
-        "(Brookmeyer–Crowley); not reached: fewer than half had the event; NE: the limit of "
-        "the interval does not reach 0.5."
+        "(Brookmeyer–Crowley); not reached: the Kaplan–Meier curve, which accounts for "
+        "censoring, does not fall to 0.5 within the follow-up; NE: the limit of the interval "
+        "does not reach 0.5."
     ]
     if reference is not None:
         notes.append(

@@ -87,7 +87,7 @@ def test_negbin_exchangeable_estimates_alpha_and_reports_it(reference_data, expe
     assert_allclose(alpha, parameters["alpha_all_visits"], rtol=1e-5)
     assert result.diagnostic("alpha_method") == "ML, independence NB2 model"
     fit = result.estimates
-    assert f"alpha={alpha:.4g}" in fit["method"].iloc[0]
+    assert f"alpha = {alpha:.3f}" in fit["method"].iloc[0]
     assert list(fit["visit"].iloc[:4]) == [3, 6, 9, 12]
     assert fit["visit"].iloc[-1] is pd.NA
     # the average is the geometric mean of the visit ratios

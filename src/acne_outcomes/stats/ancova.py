@@ -24,6 +24,7 @@ from acne_outcomes.checks import (
 )
 from acne_outcomes.stats.tidy import (
     Result,
+    column_words,
     complete_rows,
     diagnostics_frame,
     estimate_frame,
@@ -361,7 +362,9 @@ def ancova(
     fit = fit_ancova(values, codes, len(levels), design)
     label = outcome if outcome_label is None else outcome_label
     if method is None:
-        method = "ANCOVA (OLS)" + (f", adjusted for {', '.join(covariates)}" if covariates else "")
+        method = "ANCOVA (OLS)" + (
+            f", adjusted for {column_words(covariates)}" if covariates else ""
+        )
     common = {"outcome": label, "visit": visit, "method": method}
     rows = []
     for index, level in enumerate(levels):

@@ -30,6 +30,7 @@ from acne_outcomes.checks import check_choice, check_ci_level, require_columns, 
 from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
     Result,
+    column_words,
     complete_rows,
     diagnostics_frame,
     estimate_frame,
@@ -464,7 +465,7 @@ def logistic_model(
     >>> data["site"] = np.tile(["A", "B", "C", "D"], 50)
     >>> logistic_model(data, outcome="success", arm="arm", baseline="baseline_iga",
     ...                covariates=["site"]).estimates["method"].iloc[0]
-    'logistic regression (ML, Wald) adjusted for baseline_iga, site'
+    'logistic regression (ML, Wald) adjusted for IGA at baseline, site'
     """
     baselines = [baseline] if isinstance(baseline, str) else list(baseline or [])
     covariates = [*baselines, *covariates]
@@ -495,7 +496,7 @@ def logistic_model(
         )
     z = scipy_stats.norm.ppf(0.5 + ci_level / 2)
     method = "logistic regression (ML, Wald)" + (
-        f" adjusted for {', '.join(covariates)}" if covariates else ""
+        f" adjusted for {column_words(covariates)}" if covariates else ""
     )
     rows = []
     for index, level in enumerate(treated, start=1):

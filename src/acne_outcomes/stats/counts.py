@@ -421,7 +421,7 @@ def _method_label(family, correlation, alpha, boundary, options, offset):
     if family == "poisson" or boundary:
         variance = "Poisson"
     else:
-        variance = f"negative binomial, alpha={alpha:.4g}"
+        variance = f"negative binomial, alpha = {alpha:.3f}"
     extras = []
     if options["arm_effect"] == "common":
         extras.append("one rate ratio for all visits")

@@ -41,6 +41,7 @@ from acne_outcomes.derive import as_grade
 from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
     Result,
+    column_words,
     complete_rows,
     diagnostics_frame,
     estimate_frame,
@@ -450,7 +451,7 @@ def _wald_row(label, log_or, se, z, n, method, visit=pd.NA):
 
 def _adjusted_label(baseline, covariates) -> str:
     adjusted = ([baseline] if baseline else []) + list(covariates)
-    return f", adjusted for {', '.join(adjusted)}" if adjusted else ""
+    return f", adjusted for {column_words(adjusted)}" if adjusted else ""
 
 
 def _cross_sectional(frame, columns, reference, treated, z):

@@ -33,6 +33,7 @@ from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
     ESTIMATE_COLUMNS,
     Result,
+    column_words,
     complete_rows,
     diagnostics_frame,
     estimate_frame,
@@ -100,7 +101,7 @@ def _quantile(times, distribution, p, last_time, tol=_QUANTILE_TOLERANCE):
 def _require_events(frame: pd.DataFrame, event: str) -> None:
     if not frame[event].to_numpy(bool).any():
         raise NotEstimable(
-            f"none of the {len(frame)} subjects had the event ({event}): the curve stays at 1 "
+            f"none of the {len(frame)} subjects had the event: the curve stays at 1 "
             "and no time to the event can be estimated"
         )
 
@@ -391,7 +392,7 @@ def cox_model(
     n_events = int(frame[event].sum())
     method = (
         f"Cox PH ({ties} ties, {n_events} events)"
-        + (f", adjusted for {', '.join(covariates)}" if covariates else "")
+        + (f", adjusted for {column_words(covariates)}" if covariates else "")
         + (f", stratified by {strata}" if strata else "")
     )
     rows = []

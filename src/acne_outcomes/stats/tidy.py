@@ -51,6 +51,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from acne_outcomes import standard
+
 ESTIMATE_COLUMNS = (
     "outcome",
     "contrast",
@@ -295,3 +297,20 @@ def concat_results(results: Sequence[Result]) -> Result:
         pd.concat([result.estimates for result in results], ignore_index=True),
         pd.concat([result.diagnostics for result in results], ignore_index=True),
     )
+
+
+def column_words(names: Iterable[str]) -> str:
+    """Columns named in a method line by their labels in the standard, lower case unless an
+    acronym starts them: ``"IGA at baseline, baseline grade, site"``.
+
+    >>> column_words(["baseline_iga", "baseline_grade", "site"])
+    'IGA at baseline, baseline grade, site'
+    """
+    words = []
+    for name in names:
+        label = standard.label(str(name))
+        first = label.split(" ", 1)[0]
+        if not (len(first) > 1 and first.isupper()):
+            label = label[:1].lower() + label[1:]
+        words.append(label)
+    return ", ".join(words)
