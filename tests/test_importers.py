@@ -190,6 +190,26 @@ def test_a_flow_says_treatment_not_recorded_when_its_column_is_declared_null(lon
     assert details.str.startswith("received the allocated treatment ").all()
 
 
+def test_validate_lists_every_problem_of_a_subject_value_with_its_line(long_csv, tmp_path, capsys):
+    """An age of 7 on a subject's second row is below the minimum as well as inconsistent; an
+    integer is shown as one ('9', not '9.0'); row numbers are lines of the user's file."""
+    path, mapping = long_csv
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[1, "Age"] = "7"  # line 3, the first subject's second row
+    frame.loc[0, "IGA_0"] = "9"  # line 2, against an IGA of 4 at baseline
+    changed = tmp_path / "long.csv"
+    frame.to_csv(changed, index=False, lineterminator="\n")
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["validate", str(changed), "--mapping", str(tmp_path / "mapping.json")]) == 1
+    out = capsys.readouterr().out
+    lines = {line.split("]")[0].split("[")[-1] + ":" + line.split("column '")[-1].split("'")[0]: line
+             for line in out.splitlines()[1:]}  # fmt: skip
+    assert "1 line of long.csv: 3 ('7')" in lines["minimum:age"]
+    assert "lines of long.csv" in lines["subject-inconsistent:age"]
+    assert "'9.0'" not in out and "2 ('9')" in lines["baseline-iga:baseline_iga"]
+
+
 # ------------------------------------------------------------------------ dates and drop
 
 

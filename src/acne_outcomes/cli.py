@@ -30,8 +30,10 @@ _FORMULA = re.compile(r"^[=+@\t\r]|^-(?!\d+(?:\.\d+)?$)")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="acne-outcomes",
-        description="Longitudinal acne-treatment studies: validate data, render the data "
-        "dictionary, simulate studies with known truth.",
+        description="Longitudinal acne-treatment studies: validate data (validate), render the "
+        "data dictionary (dictionary), simulate studies with known truth (simulate), build the "
+        "report (report), score analysis strategies against the truth (diagnose) and build the "
+        "evidence-appraisal teaching lab (teach). 'acne-outcomes COMMAND --help' for each.",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -284,7 +286,7 @@ def _run_validate(args) -> int:
     except StudyValidationError as error:
         problems = error.problems
         print(f"INVALID: {args.path} — {len(problems)} problem{'s' * (len(problems) != 1)}")
-        print(format_problems(problems, max_rows=args.max_rows))
+        print(format_problems(problems, max_rows=args.max_rows, files=_row_files(args.path)))
         if args.problems:
             write_problems(problems, args.problems)
             print(f"every problem written to {args.problems}")
@@ -436,6 +438,22 @@ def _run_simulate(args) -> int:
         written = ", ".join(f"{visit:g}" for visit in design.visits)
         print(f"visits in {design.visit_unit}: {written}{native}")
     return EXIT_OK
+
+
+def _row_files(path) -> dict:
+    """Each table's file and what its row numbers count there (``line`` of a CSV file)."""
+    path = Path(path)
+    if path.is_file():  # an import: every row number is in this one file
+        noun = "line" if path.suffix.lower() in (".csv", ".txt", ".tsv") else "row"
+        tables = ("subjects", "visits", "adverse_events", "labs", path.name)
+        return {name: (noun, path.name) for name in tables}
+    files = {}
+    for name in ("subjects", "visits", "adverse_events", "labs"):
+        if (path / f"{name}.csv").is_file():
+            files[name] = ("line", f"{name}.csv")
+        elif (path / f"{name}.parquet").is_file():
+            files[name] = ("row", f"{name}.parquet")
+    return files
 
 
 def _table_counts(study) -> str:

@@ -102,7 +102,7 @@ def make_problems(
     if values is None:
         values = pd.array([pd.NA] * count, dtype="string")
     else:
-        values = pd.Series(values).astype("string").array
+        values = _as_text(pd.Series(values)).array
     return pd.DataFrame(
         {
             "table": pd.array([table] * count, dtype="string"),
@@ -115,6 +115,23 @@ def make_problems(
     )
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Values as shown in messages: a whole number parsed as a float is written without
+    ``.0`` (an age of 4, not 4.0).
+
+    >>> _as_text(pd.Series([4.0, 2.5, None])).tolist()
+    ['4', '2.5', <NA>]
+    """
+    text = values.astype("string")
+    if pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(numbers) & (numbers == np.round(numbers)) & (abs(numbers) < 2**53)
+        if whole.any():
+            text[whole] = pd.array(numbers[whole].astype("int64"), dtype="Int64").astype("string")
+    return text
+
+
 def concat_problems(frames) -> pd.DataFrame:
     """Concatenate problem frames (an empty list gives an empty frame)."""
     frames = [frame for frame in frames if len(frame)]
@@ -123,8 +140,11 @@ def concat_problems(frames) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype(_PROBLEM_DTYPES)
 
 
-def format_problems(problems: pd.DataFrame, max_rows: int = 5) -> str:
+def format_problems(problems: pd.DataFrame, max_rows: int = 5, files: dict | None = None) -> str:
     """A readable report: one line per (table, column, rule), with counts and first rows.
+
+    ``files`` maps a table to ``(noun, file name)``, the file its row numbers are in: a CSV's
+    line numbers are then said as ``lines of subjects.csv`` (by default ``rows``).
 
     Examples
     --------
@@ -132,6 +152,8 @@ def format_problems(problems: pd.DataFrame, max_rows: int = 5) -> str:
     ...                          column="comedones", values=["-1", "-3"])
     >>> print(format_problems(problems))
     visits, column 'comedones' [minimum]: must be >= 0 - 2 rows: 4 ('-1'), 9 ('-3')
+    >>> print(format_problems(problems, files={"visits": ("line", "visits.csv")}))
+    visits, column 'comedones' [minimum]: must be >= 0 - 2 lines of visits.csv: 4 ('-1'), 9 ('-3')
     """
     if problems.empty:
         return "no problems"
@@ -150,7 +172,9 @@ def format_problems(problems: pd.DataFrame, max_rows: int = 5) -> str:
         detail = ""
         if shown:
             more = f", ... {count - len(shown)} more" if count > len(shown) else ""
-            detail = f" - {count} row{'s' * (count != 1)}: " + ", ".join(shown) + more
+            noun, file = (files or {}).get(table, ("row", None))
+            noun += "s" * (count != 1) + (f" of {file}" if file else "")
+            detail = f" - {count} {noun}: " + ", ".join(shown) + more
         lines.append(printable(f"{where} [{rule}]: {message}") + detail)
     return "\n".join(lines)
 
@@ -240,14 +264,15 @@ def check_table(
                     )
                 )  # fmt: skip
             continue
-        column_problems, parsed[name] = _check_field(table, item, frame[name], rows)
+        column_problems, parsed[name] = check_field(table, item, frame[name], rows)
         problems.extend(column_problems)
     # copy=False: no consolidation of the columns into blocks (a large, useless copy here)
     parsed_frame = pd.DataFrame(parsed, index=pd.RangeIndex(len(frame)), copy=False)
     return concat_problems(problems), parsed_frame
 
 
-def _check_field(table: str, item: dict, column: pd.Series, rows: np.ndarray):
+def check_field(table: str, item: dict, column: pd.Series, rows: np.ndarray):
+    """Check one column against its field of the standard: ``(problems, parsed)``."""
     name = item["name"]
     kind = item["type"]
     column = column.reset_index(drop=True)

@@ -36,6 +36,7 @@ from acne_outcomes.importers.mapping import (
 from acne_outcomes.readers import RawStudy, StudyReadError, read_csv_text, read_input
 from acne_outcomes.validate import (
     StudyValidationError,
+    check_field,
     concat_problems,
     empty_problems,
     make_problems,
@@ -351,6 +352,14 @@ def split_long(raw: pd.DataFrame, rows, mapping, *, labels=None, file_label="the
                     rows=rows[varying], column=name, values=renamed.loc[varying, name],
                 )
             )  # fmt: skip
+            # the subjects table keeps each subject's first row, which validation checks: a
+            # later row's value out of range or of the wrong type is listed too, at once
+            later = varying & ~first
+            item = next(
+                field for field in standard.fields("subjects", unit) if field["name"] == name
+            )
+            found, _ = check_field("subjects", item, renamed.loc[later, name], rows[later])
+            inconsistent += [frame for frame in found if frame["rule"].iloc[0] != "required"]
     visits = renamed[[name for name in visit_names if name in renamed]].reset_index(drop=True)
     tables, fill = complete_columns(
         {"subjects": subjects, "visits": visits},
