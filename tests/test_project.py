@@ -286,3 +286,48 @@ def test_make_test_makes_sure_the_test_tools_are_there_first():
     assert "sh scripts/ensure-test-tools.sh" in makefile
     for name in ("README.md", ".ci/run", "tests/browser_check.py"):
         assert "ensure-test-tools.sh" in (PROJECT_ROOT / name).read_text(encoding="utf-8"), name
+
+
+# ------------------------------------------------------------------ the docs say what is there
+
+
+def _readme() -> str:
+    return (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_names_every_table_format_written():
+    from acne_outcomes.tables import TABLE_FORMATS
+
+    documented = re.search(r"reports/tables/NN-topic/\*\.\{([a-z,]+)\}", _readme()).group(1)
+    assert documented.split(",") == list(TABLE_FORMATS)
+
+
+def test_readme_commands_name_every_benchmark_and_option():
+    from benchmarks.__main__ import available
+
+    commands = _readme().split("## Commands", 1)[1].split("\n## ", 1)[0]
+    bench = next(line for line in commands.splitlines() if "make bench" in line)
+    assert all(name in bench for name in available()), (available(), bench)
+    assert "--quick" in bench
+    report = next(line for line in commands.splitlines() if "acne-outcomes report" in line)
+    assert "--mapping" in report and "--n " in report
+
+
+def test_top_level_help_describes_every_subcommand():
+    from acne_outcomes.cli import _parser
+
+    parser = _parser()
+    commands = next(action for action in parser._actions if action.dest == "command").choices
+    description = " ".join(parser.description.split())
+    assert all(f"({name})" in description for name in commands), description
+
+
+def test_reports_readme_describes_the_report_as_built():
+    text = (PROJECT_ROOT / "reports" / "README.md").read_text(encoding="utf-8")
+    assert "later parts" not in text
+    for name in ("index.html", "manifest.json", "figures/", "tables/", "notebooks/", ".rtf"):
+        assert name in text, name
+
+
+def test_readme_does_not_promise_a_one_minute_setup():
+    assert "about\na minute" not in _readme() and "about a minute" not in _readme()
