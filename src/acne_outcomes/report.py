@@ -61,6 +61,7 @@ import platform
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -113,6 +114,9 @@ PRELOAD = (
 KERNEL_START_TIMEOUT = 120  # seconds for a kernel to start and import PRELOAD
 #: Seconds between the interrupts a stopping build sends to the kernels still executing.
 INTERRUPT_REPEAT = 1.0
+#: Seconds a stopping build interrupts a kernel before it kills it (an interrupt can be lost
+#: between two cells, or break the kernel's reply so that the client would wait for ever).
+STOP_GRACE = 10.0
 KERNEL_MODULE = "_acne_outcomes_build_kernel"
 
 #: The source of a small module each build kernel holds (under :data:`KERNEL_MODULE`, outside
@@ -622,11 +626,34 @@ class _Kernel:
             client.execute_cell(cell, index)
 
     def interrupt(self) -> None:
-        """Interrupt the running cell (from any thread)."""
+        """Interrupt the running cell (from any thread).
+
+        The kernel's process group gets SIGINT directly, as jupyter_client's local provisioner
+        sends it: no event loop is involved, so a thread that does not own the kernel (the
+        build's main thread) can interrupt it too.
+        """
+        provisioner = getattr(self.manager, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        if process is not None and self.manager.kernel_spec.interrupt_mode == "signal":
+            with contextlib.suppress(OSError):
+                if process.poll() is None:
+                    pgid = getattr(provisioner, "pgid", None)
+                    if pgid and hasattr(os, "killpg"):
+                        os.killpg(pgid, signal.SIGINT)
+                    else:
+                        process.send_signal(signal.SIGINT)
+            return
         try:
             self._sync(self.manager.interrupt_kernel)()
         except (RuntimeError, OSError):
             pass
+
+    def kill(self) -> None:
+        """Kill the kernel process (from any thread): its client then finds it dead."""
+        process = getattr(getattr(self.manager, "provisioner", None), "process", None)
+        if process is not None:
+            with contextlib.suppress(OSError):
+                process.kill()
 
     def shutdown(self) -> None:
         """Stop the client's channels and the kernel process."""
@@ -657,9 +684,9 @@ class _KernelPool:
     With warm kernels each worker starts its kernel as soon as the pool is made (so kernels can
     start while the build prepares its input) and keeps it for the build; otherwise a worker
     starts a fresh kernel for every notebook. The first failure stops the build: the other
-    workers' running notebooks are interrupted (again every :data:`INTERRUPT_REPEAT` seconds
-    until they stop, since a kernel between two cells ignores an interrupt, and no further
-    cell starts), the failed notebooks are kept in
+    workers' running notebooks are interrupted (again every :data:`INTERRUPT_REPEAT` seconds,
+    since a kernel between two cells ignores an interrupt, and killed after
+    :data:`STOP_GRACE` seconds; no further cell starts), the failed notebooks are kept in
     ``<out>.failed/`` and :class:`ReportBuildError` is raised.
 
     Parameters
@@ -733,17 +760,21 @@ class _KernelPool:
             self._work.put(None)
         try:
             pending = set(self._futures)
+            stopping = None
             while pending:
                 done, pending = wait(pending, timeout=INTERRUPT_REPEAT)
                 for future in done:
                     future.result()
                 if pending and self._stop.is_set():
                     # a kernel ignores an interrupt between two cells (ipykernel handles
-                    # SIGINT only while it executes): interrupt until every worker has stopped
+                    # SIGINT only while it executes), and one that lands while the kernel
+                    # replies can leave its client waiting: interrupt every second, then kill
+                    stopping = stopping or time.perf_counter()
+                    late = time.perf_counter() - stopping > STOP_GRACE
                     with self._lock:
                         running = list(self._running)
                     for kernel in running:
-                        kernel.interrupt()
+                        kernel.kill() if late else kernel.interrupt()
         except BaseException:
             self._halt()
             raise
