@@ -92,6 +92,9 @@ def test_build_incremental_and_atomic(project):
         "labs.csv",
     }
     assert written["packages"]["pandas"]
+    settings = written["config"]  # JSON values, not Python's text of them
+    assert settings["public"] is False and settings["remove_tags"] == [] and settings["jobs"] == 2
+    assert "seed" not in settings and "scenario" not in settings  # a build from data
 
     # nothing changed: nothing runs (its time is measured by make bench, not here)
     before = tree_digest(out)

@@ -38,9 +38,9 @@ timings, and what each notebook found not estimable).
   :class:`ReportConfig` are taken from the current directory, whatever the notebooks' folder.
 * **Public mode** (``public=True``): the small-cell policy of :mod:`acne_outcomes.privacy`
   applies to the manifest and the index (a small count quoted in a not-estimable reason or an
-  inferred design becomes "fewer than k"), and neither the manifest nor a page shows an
-  absolute path: paths inside the project are shown relative to it, others by their name, in
-  the injected parameters and every text output of a page.
+  inferred design becomes "fewer than k"), and the manifest shows no absolute path.
+* **No machine paths on a page**, in any mode: paths inside the project are shown relative to
+  it, others by their name, in the injected parameters and every text output of a page.
 * **The design**: the manifest records the study's design (``inputs["design"]``); when parts of
   it were inferred from the data rather than declared, the index lists what was inferred.
 * **Not estimable**: a notebook records each analysis the data cannot support in
@@ -911,23 +911,23 @@ def shown_path(path, *, root: Path | None = None) -> str:
 def _page_paths(staging: Path, data_path, config: ReportConfig) -> list[tuple[str, str]]:
     """The paths a page may show, longest first, and what it shows instead.
 
-    The staging folder always becomes the report folder (a page never shows a folder that no
-    longer exists); in public mode every absolute path the build knows becomes
-    :func:`shown_path`, and the project and home folders ``.`` and ``~``.
+    The staging folder becomes the report folder (a page never shows a folder that no longer
+    exists), and every absolute path the build knows becomes :func:`shown_path`, and the project
+    and home folders ``.`` and ``~``: pages are read elsewhere (a published report, a teaching
+    site), so none shows the folders of the machine that built it. The manifest keeps the
+    paths, except in public mode.
     """
-    pairs = {str(staging): str(config.out)}
-    if config.public:
-        pairs[str(staging)] = shown_path(config.out)
-        known = [data_path, config.data, config.out, config.notebooks, config.processed_dir,
-                 config.synthetic_dir]  # fmt: skip
-        if config.mapping is not None and not isinstance(config.mapping, dict):
-            known.append(config.mapping)
-        for path in known:
-            if path is not None:
-                pairs[str(path)] = shown_path(path)
-                pairs[str(Path(path).resolve())] = shown_path(path)
-        pairs[str(paths.PROJECT_ROOT.resolve())] = "."
-        pairs[str(Path.home())] = "~"
+    pairs = {str(staging): shown_path(config.out)}
+    known = [data_path, config.data, config.out, config.notebooks, config.processed_dir,
+             config.synthetic_dir]  # fmt: skip
+    if config.mapping is not None and not isinstance(config.mapping, dict):
+        known.append(config.mapping)
+    for path in known:
+        if path is not None:
+            pairs[str(path)] = shown_path(path)
+            pairs[str(Path(path).resolve())] = shown_path(path)
+    pairs[str(paths.PROJECT_ROOT.resolve())] = "."
+    pairs[str(Path.home())] = "~"
     return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
 
 
@@ -1018,7 +1018,7 @@ def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
         }
     for kind in (NOT_ESTIMABLE, HEADLINES):
         shutil.rmtree(staging / kind, ignore_errors=True)
-    settings = {key: str(value) for key, value in asdict(config).items()}
+    settings = _settings(config)
     if config.public:
         known = _page_paths(staging, plan[notebooks[0]]["parameters"].get("data_path"), config)
         inputs, entries, settings = _public_manifest(inputs, entries, config, known)
@@ -1074,15 +1074,36 @@ def _public_manifest(inputs: dict, entries: dict, config: ReportConfig, known):
         }
         for stem, entry in entries.items()
     }
-    settings = {}
-    for key, value in asdict(config).items():
-        if isinstance(value, Path):
-            settings[key] = shown_path(value)
-        elif key == "mapping" and isinstance(value, dict):
-            settings[key] = "given in code"
-        else:
-            settings[key] = str(value)
+    settings = _settings(config, path=shown_path)
+    if isinstance(config.mapping, dict):
+        settings["mapping"] = "given in code"
     return _replace_paths([inputs, entries, settings], known)
+
+
+def _settings(config: ReportConfig, path=str) -> dict:
+    """The build's settings as the manifest records them, as JSON values (``null``, ``false``,
+    numbers, lists), paths written by ``path``; a build from data has no scenario or seed.
+
+    >>> _settings(ReportConfig(data="trial", out="reports"))["remove_tags"], "seed" in _settings(
+    ...     ReportConfig(data="trial"))
+    ([], False)
+    """
+
+    def value_of(value):
+        if isinstance(value, Path):
+            return path(value)
+        if isinstance(value, tuple | list):
+            return [value_of(item) for item in value]
+        if isinstance(value, dict):
+            return {str(key): value_of(item) for key, item in value.items()}
+        if value is None or isinstance(value, bool | int | float | str):
+            return value
+        return str(value)
+
+    synthetic_only = ("scenario", "seed", "n_subjects") if config.data is not None else ()
+    return {
+        key: value_of(value) for key, value in asdict(config).items() if key not in synthetic_only
+    }
 
 
 def _replace_paths(value, replacements: list[tuple[str, str]]):

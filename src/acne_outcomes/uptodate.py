@@ -93,11 +93,11 @@ def synthetic_report_is_fresh(
            for entry in out.parent.iterdir()):  # fmt: skip
         return None  # the full build removes these first
     expected = {
-        "data": "None", "mapping": "None", "scenario": scenario, "seed": str(seed),
-        "n_subjects": str(n_subjects), "out": str(out), "public": str(public),
+        "data": None, "mapping": None, "scenario": scenario, "seed": seed,
+        "n_subjects": n_subjects, "out": str(out), "public": public,
         "notebooks": str(notebooks), "synthetic_dir": str(synthetic_dir),
-        "parameters": "{}", "remove_tags": "()", "title": "acne-outcomes report",
-        "description": "None", "processed_dir": str(paths.PROCESSED_DIR.resolve()),
+        "parameters": {}, "remove_tags": [], "title": "acne-outcomes report",
+        "description": None, "processed_dir": str(paths.PROCESSED_DIR.resolve()),
     }  # fmt: skip
     config = previous.get("config") or {}
     if previous.get("public") != public or any(config.get(k) != v for k, v in expected.items()):
