@@ -257,3 +257,61 @@ def test_the_page_renders_the_alternative_text_of_a_figure(tmp_path):
     page = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert 'alt="Adverse events: A &amp; B"' in page
     assert "No description has been provided" not in page
+
+
+# ---- a single arm ----------------------------------------------------------------------------
+
+
+def test_single_arm_responders_are_proportions_within_the_arm_with_their_interval():
+    from acne_outcomes.stats import binary
+
+    data = pd.DataFrame({"arm": "SAR", "responder_50": [1, 1, 0, 1, 0, 1, 1, 1, 0, 1]})
+    fit = binary.within_arm_proportions(data, outcome="responder_50", arm="arm")
+    table = tables.endpoint_table(DESIGN.named_contrasts(fit.estimates), design=DESIGN)
+    assert table[["Comparison", "Measure", "Estimate (95% CI)", "n"]].values.tolist() == [
+        ["Sarecycline 1.5 mg/kg", "Proportion", "0.70 (0.40 to 0.89)", "10"]
+    ]
+    assert tables.notes_of(table)[0] == "Method: Wilson score interval."
+
+
+def test_single_arm_grades_are_a_distribution_at_baseline_and_the_primary_visit():
+    from acne_outcomes.stats.descriptive import proportions
+
+    frame = pd.DataFrame(
+        {
+            "arm": "Sarecycline 1.5 mg/kg",
+            "month": [0] * 4 + [3] * 4,
+            "scar_grade": [1, 2, 2, 3, 0, 1, 1, 2],
+        }
+    )
+    shares = proportions(frame, value="scar_grade", by=["arm", "month"])
+    table = tables.grade_distribution_table(
+        shares, outcome="scar_grade", visit="month", design=DESIGN
+    )
+    assert list(table.columns) == [
+        "Scar grade (Goodman & Baron)",
+        "Sarecycline 1.5 mg/kg, baseline",
+        "Sarecycline 1.5 mg/kg, month 3",
+    ]
+    assert table.iloc[2].tolist()[1:] == ["2 (50.0)", "1 (25.0)"]
+
+
+def test_messages_list_values_in_words_not_as_python_lists():
+    from acne_outcomes.design import DesignError
+
+    with pytest.raises(DesignError) as raised:
+        Design.from_dict({"primaryVisits": {"lesion": 5}})
+    message = str(raised.value)
+    assert "['" not in message and "'lesion'" in message
+    assert "unknown family 'lesion'" in message
+
+
+def test_an_arm_no_subject_has_is_named_in_words():
+    from acne_outcomes.validate import _check_design_arms
+
+    design = Design(arms=(Arm("VEH", "Vehicle"), Arm("SAR", "Sarecycline 1.5 mg/kg")))
+    subjects = pd.DataFrame({"subject_id": ["s1", "s2"], "arm": ["SAR", "SAR"]})
+    problems = _check_design_arms(design, subjects, np.arange(1, 3))
+    messages = " ".join(problems["message"].astype(str))
+    assert "the design lists an arm 'VEH' that no subject has; remove it" in messages
+    assert "['VEH']" not in messages

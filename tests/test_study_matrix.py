@@ -141,12 +141,11 @@ class ExpectedNote:
 REQUIRED_NOT_ESTIMABLE = {
     "one_arm": (
         ExpectedNote("02", ("1 arm", "control")),
-        ExpectedNote("03", ("1 arm", "control")),
         ExpectedNote("05", ("1 arm", "control")),
         ExpectedNote("06", ("1 arm", "control")),
     ),
-    "no_ecca": (ExpectedNote("03", ("ecca_score", "not collected")),),
-    "scar_grades_never_change": (ExpectedNote("03", ("scar_grade",)),),
+    "no_ecca": (ExpectedNote("03", ("ecca score", "not collected")),),
+    "scar_grades_never_change": (ExpectedNote("03", ("scar grade",)),),
     "no_adverse_events_or_labs": (
         ExpectedNote("05", ("adverse event", "not collected")),
         ExpectedNote("05", ("lab", "not collected")),
@@ -513,3 +512,20 @@ def test_report_builds_and_shows_what_the_study_supports(report, subtests):
         with subtests.test("the manifest lists what is not estimable"):
             missing, notes = _missing_notes(report)
             assert missing == [], f"notes found: {notes}"
+    if report.name == "one_arm":
+        with subtests.test("a single arm gets its responders and grades within the arm"):
+            _, notes = _missing_notes(report)
+            sections = {note["section"] for _, note in notes}
+            assert {
+                "Responders at the primary visit",
+                "Scar grade at the primary visit",
+            }.isdisjoint(sections)
+            responders = next(report.out.glob("tables/02-*/responders-*.csv"))
+            text = responders.read_text(encoding="utf-8")
+            assert "Proportion" in text and "Risk difference" not in text
+            grades = next(report.out.glob("tables/03-*/scar-grade-*.csv")).read_text(
+                encoding="utf-8"
+            )
+            assert "baseline" in grades and "no scars" in grades
+            page = next(report.out.glob("02-*.html")).read_text(encoding="utf-8")
+            assert page.count("No control group.") >= 2

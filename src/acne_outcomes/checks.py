@@ -105,6 +105,18 @@ def check_ci_level(ci_level: float) -> float:
     return float(ci_level)
 
 
+def in_words(values, *, quote: bool = True) -> str:
+    """Values listed for a sentence, never as a Python list: ``"'a', 'b' and 'c'"``.
+
+    >>> in_words(["VEH"]), in_words(["a", "b", "c"]), in_words([3, 4], quote=False)
+    ("'VEH'", "'a', 'b' and 'c'", '3 and 4')
+    """
+    items = [repr(str(value)) if quote else str(value) for value in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
     """Raise ``ValueError`` naming the allowed values unless ``value`` is one of them.
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from acne_outcomes import standard
-from acne_outcomes.checks import NotEstimable
+from acne_outcomes.checks import NotEstimable, in_words
 
 #: Arm labels taken for the reference arm when a design does not declare one (lower case).
 CONTROL_WORDS = (
@@ -247,7 +247,10 @@ class Design:
             raise DesignError(f"the design must be a JSON object; got {type(declared).__name__}")
         unknown = sorted(set(declared) - set(_KEYS))
         if unknown:
-            raise DesignError(f"unknown design key(s) {unknown}; allowed: {list(_KEYS)}")
+            raise DesignError(
+                f"unknown design key{'s' if len(unknown) > 1 else ''} {in_words(unknown)}; "
+                f"allowed: {in_words(_KEYS)}"
+            )
         values = {}
         if "arms" in declared:
             values["arms"] = _arms(declared["arms"])
@@ -255,7 +258,7 @@ class Design:
             if declared["visitUnit"] not in standard.VISIT_UNITS:
                 raise DesignError(
                     f"visitUnit={declared['visitUnit']!r} is not allowed; allowed: "
-                    f"{list(standard.VISIT_UNITS)}"
+                    f"{in_words(standard.VISIT_UNITS)}"
                 )
             values["visit_unit"] = declared["visitUnit"]
         if "visits" in declared:
@@ -331,7 +334,8 @@ def _primary(primary) -> dict:
     unknown = sorted(set(primary) - set(standard.OUTCOME_FAMILIES))
     if unknown:
         raise DesignError(
-            f"primaryVisits has unknown famil(ies) {unknown}; allowed: {list(standard.OUTCOME_FAMILIES)}"
+            f"primaryVisits has unknown famil{'ies' if len(unknown) > 1 else 'y'} "
+            f"{in_words(unknown)}; allowed: {in_words(standard.OUTCOME_FAMILIES)}"
         )
     return {key: _numbers([value], f"primaryVisits.{key}")[0] for key, value in primary.items()}
 

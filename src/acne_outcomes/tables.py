@@ -654,6 +654,51 @@ def tipping_point_table(result, *, design=None, family: str | None = None) -> pd
     return endpoint_table(estimates, design=design, family=family)
 
 
+def grade_distribution_table(
+    shares: pd.DataFrame,
+    *,
+    outcome: str,
+    visit: str,
+    design=None,
+    public: bool = False,
+    k: int = 5,
+) -> pd.DataFrame:
+    """The subjects at each grade, ``n (%)``, one column per arm and visit (a single arm's result).
+
+    ``shares`` is :func:`acne_outcomes.stats.descriptive.proportions` by ``["arm", visit]``
+    (arms in their display names); rows are the grades in words (:func:`level_label`).
+
+    >>> shares = pd.DataFrame({"arm": "Drug", "month": [0, 0, 12, 12], "category": [0, 1, 0, 1],
+    ...     "count": [3, 1, 4, 0], "total": [4, 4, 4, 4]})
+    >>> table = grade_distribution_table(shares, outcome="scar_grade", visit="month")
+    >>> table.columns.tolist(), table.values.tolist()
+    (['Scar grade (Goodman & Baron)', 'Drug, month 0', 'Drug, month 12'], [['0: no scars', '3 (75.0)', '4 (100.0)'], ['1: macular', '1 (25.0)', '0 (0.0)']])
+    """
+    columns, counts, text = {}, {}, {}
+    for (arm, when), group in shares.groupby(["arm", visit], sort=False, observed=True):
+        when_text = design.visit_name(when) if design is not None else f"{visit} {when:g}"
+        name = f"{arm}, {when_text}"
+        columns[name] = group.set_index("category")
+        counts[name] = group.set_index("category")["count"]
+        text[name] = [
+            count_percent(int(n), int(total))
+            for n, total in zip(group["count"], group["total"], strict=True)
+        ]
+    grades = list(dict.fromkeys(shares["category"]))
+    count_frame = pd.DataFrame(counts).reindex(grades).fillna(0)
+    text_frame = pd.DataFrame(
+        {name: pd.Series(values, index=columns[name].index) for name, values in text.items()}
+    ).reindex(grades)
+    text_frame = _suppressed(count_frame, text_frame.fillna("0"), public, k)
+    table = pd.concat(
+        [pd.DataFrame({variable_label(outcome): [level_label(outcome, g) for g in grades]}),
+         text_frame.reset_index(drop=True)],
+        axis=1,
+    )  # fmt: skip
+    notes = ["n (%) of the subjects with a grade at the visit."]
+    return _finish(table, notes, public=public, k=k)
+
+
 # ---------------------------------------------------------------------- time to event
 
 

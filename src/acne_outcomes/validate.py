@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from acne_outcomes import standard
+from acne_outcomes.checks import in_words
 from acne_outcomes.design import Design, visit_unit_of
 from acne_outcomes.privacy import redact_problems
 
@@ -778,7 +779,8 @@ def _check_design_arms(design, subjects, rows):
         problems.append(
             make_problems(
                 "design", "design-arm",
-                f"the design lists arm(s) {empty} that no subject has; remove them from the design",
+                f"the design lists {'arms' if len(empty) > 1 else 'an arm'} {in_words(empty)} "
+                f"that no subject has; remove {'them' if len(empty) > 1 else 'it'} from the design",
                 column="arms",
             )
         )  # fmt: skip

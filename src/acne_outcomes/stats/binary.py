@@ -26,7 +26,13 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from acne_outcomes.checks import check_choice, check_ci_level, require_columns, resolve_arms
+from acne_outcomes.checks import (
+    arms_present,
+    check_choice,
+    check_ci_level,
+    require_columns,
+    resolve_arms,
+)
 from acne_outcomes.stats.ancova import covariate_design
 from acne_outcomes.stats.tidy import (
     Result,
@@ -387,6 +393,39 @@ def binary_comparison(
         method=_COMPARISON,
     )  # fmt: skip
     return Result(out, diagnostics)
+
+
+def within_arm_proportions(
+    data: pd.DataFrame, *, outcome: str, arm: str, ci_level: float = 0.95
+) -> Result:
+    """The proportion of subjects with a binary outcome in each arm, with its Wilson interval.
+
+    What a single-arm study reports (no comparison: one row per arm, ``scale="proportion"``,
+    ``contrast`` = the arm); the same rows :func:`binary_comparison` starts with.
+
+    >>> data = pd.DataFrame({"arm": ["a"] * 4, "y": [1, 0, 1, 1]})
+    >>> row = within_arm_proportions(data, outcome="y", arm="arm").estimates.iloc[0]
+    >>> row["contrast"], float(row["estimate"]), round(float(row["ci_low"]), 3), int(row["n"])
+    ('a', 0.75, 0.301, 4)
+    """
+    require_columns(data, outcome=outcome, arm=arm)
+    ci_level = check_ci_level(ci_level)
+    frame, reasons = _binary_frame(data, outcome, [arm])
+    rows = []
+    for level in arms_present(frame[arm]):
+        values = frame.loc[frame[arm] == level, outcome]
+        events, total = float(values.sum()), len(values)
+        low, high = proportion_confint(events, total, 1 - ci_level, "wilson")
+        p = events / total
+        rows.append(
+            {"outcome": outcome, "visit": pd.NA, "ci_level": ci_level, "contrast": str(level),
+             "estimate": p, "ci_low": low, "ci_high": high, "se": np.sqrt(p * (1 - p) / total),
+             "n": total, "scale": "proportion", "method": "Wilson score interval"}
+        )  # fmt: skip
+    diagnostics = diagnostics_frame(
+        exclusion_rows(reasons), outcome=outcome, method="proportion within each arm"
+    )
+    return Result(estimate_frame(rows), diagnostics)
 
 
 def _difference_interval(events, totals, ci_level, difference_ci):

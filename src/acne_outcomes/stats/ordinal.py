@@ -461,7 +461,10 @@ def _cross_sectional(frame, columns, reference, treated, z):
     grades = frame[outcome].to_numpy(int)
     levels = np.unique(grades)
     if len(levels) < 2:
-        raise NotEstimable(f"{outcome} takes a single value ({levels[0]:g}) here: nothing to model")
+        raise NotEstimable(
+            f"the {column_words([outcome])} takes a single value ({levels[0]:g}) here: "
+            "nothing to model"
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = OrderedModel(grades, exog, distr="logit").fit(
@@ -522,7 +525,8 @@ def _require_covariance(fit, outcome: str) -> None:
         finite = False
     if not finite:
         raise NotEstimable(
-            f"the proportional-odds model of {outcome} cannot be estimated here: its information "
+            f"the proportional-odds model of the {column_words([outcome])} cannot be estimated "
+            "here: its information "
             "matrix is singular (with so little variation, the arm or the baseline grade nearly "
             "determines the grade)"
         )

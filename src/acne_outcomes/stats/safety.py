@@ -31,6 +31,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from acne_outcomes.checks import (
     arms_present,
     check_ci_level,
+    in_words,
     require_columns,
     require_numeric,
     resolve_arms,
@@ -53,8 +54,8 @@ def _subjects_with_events(adverse_events, subjects, *, subject, arm, term):
     unknown = set(adverse_events[subject]) - set(subjects[subject])
     if unknown:
         raise ValueError(
-            f"{len(unknown)} adverse-event subject(s) not in subjects, e.g. "
-            f"{sorted(map(str, unknown))[:3]}"
+            f"{len(unknown)} adverse-event subject{'s' if len(unknown) > 1 else ''} not in "
+            f"subjects, e.g. {in_words(sorted(map(str, unknown))[:3])}"
         )
     events = adverse_events[[subject, term]].merge(subjects[[subject, arm]], on=subject)
     everything = events.assign(**{term: ANY_EVENT})
@@ -598,8 +599,8 @@ def ae_overview(
     unknown = set(adverse_events[subject]) - set(subjects[subject])
     if unknown:
         raise ValueError(
-            f"{len(unknown)} adverse-event subject(s) not in subjects, e.g. "
-            f"{sorted(map(str, unknown))[:3]}"
+            f"{len(unknown)} adverse-event subject{'s' if len(unknown) > 1 else ''} not in "
+            f"subjects, e.g. {in_words(sorted(map(str, unknown))[:3])}"
         )
     arms = _subject_sets(subjects, subject=subject, arm=arm)
     excluded = {}
