@@ -230,10 +230,35 @@ def test_each_figure_on_the_page_has_its_title_as_alternative_text(shown, tmp_pa
     fig, ax = plt.subplots()
     ax.set_title("Time to clearance")
     out.figure(fig, "clearance")
-    assert shown[-1][1] == {"image/png": {"alt": "Time to clearance"}}
+    assert shown[-1][1]["image/png"] == {"alt": "Time to clearance"}
     fig, _ = plt.subplots()
     out.figure(fig, "scar-grade")
-    assert shown[-1][1] == {"image/png": {"alt": "scar grade"}}
+    assert shown[-1][1]["image/png"] == {"alt": "scar grade"}
+
+
+def test_the_index_shows_a_figure_with_the_alternative_text_of_its_page(shown, tmp_path):
+    import base64
+
+    import matplotlib.pyplot as plt
+    import nbformat
+
+    from acne_outcomes import report
+    from acne_outcomes.runtime import NotebookOutputs
+
+    fig, ax = plt.subplots()
+    ax.set_title("Adverse events: incidence and risk difference, B vs A")
+    NotebookOutputs(None, "05-x").figure(fig, "adverse-events")
+    _, metadata = shown[-1]
+    png = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": png}, metadata=metadata)
+    ]
+    path = tmp_path / "05-x.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    assert report._figure_alts(path) == {
+        "adverse-events": "Adverse events: incidence and risk difference, B vs A"
+    }
 
 
 def test_the_page_renders_the_alternative_text_of_a_figure(tmp_path):
@@ -315,3 +340,11 @@ def test_an_arm_no_subject_has_is_named_in_words():
     messages = " ".join(problems["message"].astype(str))
     assert "the design lists an arm 'VEH' that no subject has; remove it" in messages
     assert "['VEH']" not in messages
+
+
+def test_the_comparison_with_the_truth_names_the_arms(monkeypatch):
+    monkeypatch.setattr(narrative, "_true_value", lambda truth, row: -0.1)
+    row = {"outcome": "pih_index", "visit": 3.0, "contrast": "SAR - VEH", "scale": "mean difference",
+           "estimate": -0.2, "ci_low": -0.5, "ci_high": 0.1, "p_value": 0.2, "ci_level": 0.95}  # fmt: skip
+    text = narrative.compare_with_truth(pd.DataFrame([row]), {"x": 1}, visit=3.0, design=DESIGN)
+    assert text.startswith("Sarecycline 1.5 mg/kg - Vehicle: true value")

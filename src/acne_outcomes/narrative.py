@@ -227,10 +227,16 @@ def describe_exclusions(
 
 
 def compare_with_truth(
-    estimates: pd.DataFrame, truth: dict | None, *, visit, outcome: str | None = None
+    estimates: pd.DataFrame,
+    truth: dict | None,
+    *,
+    visit,
+    outcome: str | None = None,
+    design=None,
 ) -> str:
     """For synthetic data: the true value beside each estimate at ``visit``, and whether the CI
-    covers it. Returns an empty string for real data (no truth).
+    covers it. Returns an empty string for real data (no truth). The comparison is written in
+    the arms' display names when ``design`` is given.
 
     The truth's ``contrasts`` (one record per outcome, visit, contrast and scale, in the
     design's labels and unit) are matched with the estimate rows of the same outcome, visit,
@@ -249,7 +255,8 @@ def compare_with_truth(
             continue
         covered = row["ci_low"] <= true_value <= row["ci_high"]
         sentences.append(
-            f"{row['contrast']}: true value (known for synthetic data) **{true_value:.2f}**; estimate "
+            f"{design.contrast_name(str(row['contrast'])) if design is not None else row['contrast']}: "
+            f"true value (known for synthetic data) **{true_value:.2f}**; estimate "
             f"{describe_estimate(row)} — the interval {'covers' if covered else 'does not cover'} the "
             f"truth (error {row['estimate'] - true_value:+.2f})."
         )

@@ -81,6 +81,8 @@ from acne_outcomes.standard.render import write_dictionary
 MANIFEST = "manifest.json"
 NOT_ESTIMABLE = "not-estimable"
 HEADLINES = "headlines"
+#: The figure outputs' metadata key naming the saved figure (acne_outcomes.runtime.FIGURE_NAME).
+FIGURE_NAME = "acne_outcomes_figure"
 FAILED_SUFFIX = ".failed"
 PACKAGES = (
     "acne-outcomes",
@@ -1244,16 +1246,34 @@ def _write_index(staging: Path, entries: dict, inputs: dict, config: ReportConfi
             parts.append("</ul></div>")
         key_figures = _key_figures(entry)
         if key_figures:
+            alts = _figure_alts(staging / "notebooks" / f"{stem}.ipynb")
             parts.append('<div class="figs">')
             parts += [
                 f'<a href="{escape(stem)}.html"><img src="{escape(name)}" '
-                f'alt="{escape(Path(name).stem)}"></a>'
+                f'alt="{escape(alts.get(Path(name).stem, Path(name).stem))}"></a>'
                 for name in key_figures
             ]
             parts.append("</div>")
         parts.append("</div>")
     parts.append("</body></html>")
     (staging / "index.html").write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def _figure_alts(executed: Path) -> dict[str, str]:
+    """The alternative text of each figure an executed notebook showed, by its saved name
+    (the ``alt`` of the PNG output's metadata, which is the figure's title)."""
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, json.JSONDecodeError, KeyError):
+        return {}
+    alts = {}
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata") or {}
+            alt = (meta.get("image/png") or {}).get("alt")
+            if meta.get(FIGURE_NAME) and alt:
+                alts[str(meta[FIGURE_NAME])] = str(alt)
+    return alts
 
 
 def _key_figures(entry: dict, count: int = 2) -> list[str]:

@@ -32,6 +32,9 @@ from acne_outcomes.tables import write_table
 NOT_ESTIMABLE_DIR = "not-estimable"
 #: The folder (under the build's output) where each notebook lists its primary results.
 HEADLINES_DIR = "headlines"
+#: The key of a figure output's metadata that holds the name it was saved under (the report's
+#: index reads it with the output's alternative text; acne_outcomes.report.FIGURE_NAME).
+FIGURE_NAME = "acne_outcomes_figure"
 
 
 class NotebookOutputs:
@@ -72,7 +75,7 @@ class NotebookOutputs:
         folder = self.folder("figures")
         if folder is not None:
             save_figure(fig, name, folder)
-        display(fig, metadata={"image/png": {"alt": text}})
+        display(fig, metadata={"image/png": {"alt": text}, FIGURE_NAME: name})
         plt.close(fig)
 
     def say(self, markdown: str) -> None:
