@@ -154,8 +154,15 @@ def summary_lines(results: dict[str, Result] | None = None, *, quick_mode: bool 
         *[line(row) for row in rows],
     ]
     notes = [
-        f"  {BY_KEY[key].label}: {result.note}"
-        + (f" (old path: {result.baseline_label})" if result.baseline_label else "")
+        f"  {BY_KEY[key].label}: "
+        + "; ".join(
+            part
+            for part in (
+                result.note,
+                result.baseline_label and f"old path: {result.baseline_label}",
+            )
+            if part
+        )
         for key, result in results.items()
         if result.note or result.baseline_label
     ]
