@@ -104,6 +104,12 @@ CASES = {
         ),
         {"zero_cell_correction", "ratios_not_estimable", EXCLUDED},
     ),
+    "within_arm_proportions": (
+        lambda: binary.within_arm_proportions(
+            _with_missing(_csv("binary/binary_data.csv"), "success"), outcome="success", arm="arm"
+        ),
+        {EXCLUDED},
+    ),
     "logistic_model": (
         lambda: binary.logistic_model(
             _csv("binary/binary_data.csv"), outcome="success", arm="arm", baseline="baseline_iga"
