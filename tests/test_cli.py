@@ -63,3 +63,18 @@ def test_simulate_writes_a_valid_package(tmp_path, capsys):
     assert "overwrite" in capsys.readouterr().err
     assert cli(["simulate", "--param", "no_such_knob=1", "--out", str(tmp_path / "x")]) == 1
     assert "allowed parameters" in capsys.readouterr().err
+
+
+def test_the_command_runs_blas_on_one_thread_unless_told_otherwise():
+    """Set before numpy loads: the command's parallelism is across processes."""
+    import os
+
+    code = ("import os, sys; import acne_outcomes.cli; "
+            "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], "
+            "'numpy' in sys.modules)")  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if not key.endswith("_NUM_THREADS")}
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert shown.stdout.split() == ["1", "1", "False"], shown.stderr  # before numpy loads
+    env["OMP_NUM_THREADS"] = "3"
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert shown.stdout.split() == ["1", "3", "False"], shown.stderr
