@@ -88,7 +88,13 @@ def test_public_build_of_real_data_has_no_subject_ids(built, tmp_path):
     study = load_study(source)
     study.truth = None  # treat it as real data
     data = save_study(study, tmp_path / "mystudy")
-    public = ReportConfig(data=data, out=tmp_path / "public", public=True, jobs=2)
+    public = ReportConfig(
+        data=data,
+        out=tmp_path / "public",
+        public=True,
+        jobs=2,
+        processed_dir=tmp_path / "processed",
+    )
     manifest = build_report(public, progress=False)
     assert manifest["public"] is True
     ids = set(study.subjects["subject_id"])

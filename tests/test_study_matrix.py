@@ -388,7 +388,9 @@ def report(request, tmp_path_factory) -> BuiltReport:
     name = request.param
     root = tmp_path_factory.mktemp(f"report-{name}")
     folder = studies.STUDIES[name](root)
-    config = ReportConfig(data=folder, out=root / "report", jobs=2)
+    config = ReportConfig(
+        data=folder, out=root / "report", jobs=2, processed_dir=root / "processed"
+    )
     try:
         manifest = build_report(config, progress=False)
     except ReportBuildError as error:
