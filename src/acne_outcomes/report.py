@@ -77,6 +77,7 @@ from acne_outcomes.io import PACKAGE_MARKER, load_study, remove_stale, save_stud
 from acne_outcomes.privacy import small_cell_policy
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.standard.render import write_dictionary
+from acne_outcomes.uptodate import generator_hash, notebook_key, source_hash
 
 MANIFEST = "manifest.json"
 NOT_ESTIMABLE = "not-estimable"
@@ -368,36 +369,6 @@ def resolve_input(config: ReportConfig) -> tuple[Path, dict]:
 
 def _canonical(value) -> bytes:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
-
-
-def generator_hash() -> str:
-    """SHA-256 over the generator's source: a synthetic study is regenerated when it changes.
-
-    The folder of a generated study is named with it, so a report never analyses a study that
-    an older version of the generator wrote."""
-    digest = hashlib.sha256()
-    for path in sorted((paths.PACKAGE_DIR / "simulate").rglob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def source_hash() -> str:
-    """SHA-256 over the package's source, the standard and the page template (any change rebuilds)."""
-    digest = hashlib.sha256()
-    for path in sorted(paths.PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".json", ".j2") and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(paths.PACKAGE_DIR)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def notebook_key(notebook: Path, parameters: dict, inputs: dict, code: str) -> str:
-    """The notebook's build key: what its outputs depend on."""
-    digest = hashlib.sha256(notebook.read_bytes())
-    depends = [parameters, inputs.get("checksums"), inputs.get("mapping_sha256"), code]
-    digest.update(json.dumps(depends, sort_keys=True).encode())
-    return digest.hexdigest()
 
 
 def failed_dir(out: Path) -> Path:

@@ -8,9 +8,9 @@ study's file hashes, importing nothing beyond the standard library, so the comma
 a fraction of a second. When it cannot be sure (another kind of input, a setting that differs
 from the manifest's, leftovers of a killed build), it says no and the full build decides.
 
-The keys are :func:`acne_outcomes.report.notebook_key` over
-:func:`acne_outcomes.report.source_hash` and the study's checksums, computed here the same way
-(``tests/test_report_build.py`` holds the two against each other).
+The build's keys are defined here (:func:`notebook_key` over :func:`source_hash` and the
+study's checksums; :func:`generator_hash` names a generated study's folder), and
+:mod:`acne_outcomes.report` uses these functions, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ NOT_CHECKSUMMED = ("datapackage.json", ".acne-outcomes-package.json")
 
 
 def source_hash() -> str:
-    """SHA-256 over the package's source, the standard and the page template (as the build's)."""
+    """SHA-256 over the package's source, the standard and the page template (any change rebuilds)."""
     digest = hashlib.sha256()
     for path in sorted(paths.PACKAGE_DIR.rglob("*")):
         if path.suffix in (".py", ".json", ".j2") and "__pycache__" not in path.parts:
@@ -38,7 +38,10 @@ def source_hash() -> str:
 
 
 def generator_hash() -> str:
-    """SHA-256 over the generator's source (names the folder of a generated study)."""
+    """SHA-256 over the generator's source: a synthetic study is regenerated when it changes.
+
+    The folder of a generated study is named with it, so a report never analyses a study that
+    an older version of the generator wrote."""
     digest = hashlib.sha256()
     for path in sorted((paths.PACKAGE_DIR / "simulate").rglob("*.py")):
         digest.update(path.name.encode())
@@ -47,7 +50,7 @@ def generator_hash() -> str:
 
 
 def notebook_key(notebook: Path, parameters: dict, inputs: dict, code: str) -> str:
-    """The notebook's build key: what its outputs depend on (as the build's)."""
+    """The notebook's build key: what its outputs depend on."""
     digest = hashlib.sha256(Path(notebook).read_bytes())
     depends = [parameters, inputs.get("checksums"), inputs.get("mapping_sha256"), code]
     digest.update(json.dumps(depends, sort_keys=True).encode())
