@@ -448,3 +448,55 @@ def test_btheb_kenward_roger_matches_pbkrtest(published):
                     rtol=1e-5)  # fmt: skip
     assert (ours["se"] > unadjusted["se"]).all()
     assert fit.estimates["method"].iloc[0] == "MMRM (REML, compound_symmetry, kenward_roger df)"
+
+
+# ---- the speed work of issue 16: same maximum, same derivatives --------------------------
+
+
+def _captured_reml(monkeypatch, dataset="dropout"):
+    from acne_outcomes.stats import mmrm as module
+
+    captured = {}
+    original = module._maximise
+
+    def spy(reml, start):
+        captured["reml"], captured["start"] = reml, start
+        return original(reml, start)
+
+    monkeypatch.setattr(module, "_maximise", spy)
+    _fit(dataset)
+    return captured["reml"], captured["start"]
+
+
+def test_batched_gradients_equal_one_at_a_time(monkeypatch):
+    """The numerical Hessian's 2m gradients, computed at once, are evaluate()'s gradients."""
+    reml, theta = _captured_reml(monkeypatch)
+    points = theta + 0.05 * np.random.default_rng(0).standard_normal((6, theta.size))
+    one_at_a_time = np.stack([reml.evaluate(point, gradient=True)[1] for point in points])
+    assert_allclose(reml.gradients(points), one_at_a_time, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("dataset", ["complete", "dropout"])
+def test_fisher_scoring_reaches_the_maximum_bfgs_reaches(monkeypatch, dataset):
+    """Fisher scoring replaced BFGS as the first optimiser; both stop at the same maximum (the
+    estimates, SEs and Satterthwaite df agree to 1e-6), and scoring takes fewer evaluations."""
+    from acne_outcomes.stats import mmrm as module
+
+    counted = {"n": 0}
+    original = module._Reml.evaluate
+
+    def counting(self, theta, gradient=False):
+        counted["n"] += 1
+        return original(self, theta, gradient)
+
+    monkeypatch.setattr(module._Reml, "evaluate", counting)
+    scored = _fit(dataset)
+    scoring_evaluations = counted["n"]
+    counted["n"] = 0
+    monkeypatch.setattr(module, "_scoring", lambda reml, start: None)  # the BFGS path
+    bfgs = _fit(dataset)
+    assert "Fisher scoring converged" in scored.message and "Fisher" not in bfgs.message
+    for column in ("estimate", "se", "p_value"):
+        assert_allclose(scored.estimates[column], bfgs.estimates[column], rtol=1e-6)
+    assert_allclose(scored.degrees_of_freedom, bfgs.degrees_of_freedom, rtol=1e-6)
+    assert scoring_evaluations < counted["n"]

@@ -565,19 +565,70 @@ class _Reml:
         matrix_gradient = -0.5 * (sizes[:, None, None] * weights - inner).sum(axis=0)
         return loglik, self.structure.chain(theta, matrix_gradient), state
 
+    def scoring_information(self, theta, weights):
+        """Approximate expected information in theta: ``J' I_Sigma J`` with
+        ``I_Sigma[a, b] = 1/2 sum_k n_k tr(W_k dSigma_a W_k dSigma_b)``, the ML information;
+        REML's correction for the fixed effects (of order p/n) is left out. It only chooses
+        the direction of a scoring step (:func:`_scoring`), so it need not be exact."""
+        derivatives = np.moveaxis(self.structure.jacobian(theta), -1, 0)  # (m, T, T)
+        products = weights[:, None] @ derivatives[None]  # (K, m, T, T): W_k dSigma_j
+        n_patterns, m = products.shape[:2]
+        left = products.reshape(n_patterns, m, -1) * self.prepared.pattern_sizes[:, None, None]
+        right = products.transpose(0, 1, 3, 2).reshape(n_patterns, m, -1)
+        information = 0.5 * np.tensordot(left, right, axes=([0, 2], [0, 2]))
+        return 0.5 * (information + information.T)
+
+    def gradients(self, thetas):
+        """The gradient of :meth:`evaluate` at each row of ``thetas`` (B, m), all at once.
+
+        The same algebra with a leading axis over the points, so the ``2 m`` gradients of a
+        numerical Hessian cost a few large array operations instead of ``2 m`` calls. Raises
+        ``numpy.linalg.LinAlgError`` when a point's covariance is not positive definite.
+        """
+        prepared, masks = self.prepared, self.prepared.masks
+        n_points, (n_patterns, n_visits) = len(thetas), masks.shape
+        q = prepared.moments.shape[1]
+        sigmas = np.stack([self.structure.sigma(theta) for theta in thetas])
+        blocks = np.where(self.block_mask, sigmas[:, None], 0.0) + self.identity_fill
+        np.linalg.cholesky(blocks)  # raises where a block is not positive definite
+        weights = np.linalg.inv(blocks) * self.block_mask  # (B, K, T, T)
+        product = np.einsum("bkx,ky->bxy", weights.reshape(n_points, n_patterns, -1),
+                            prepared.moments.reshape(n_patterns, -1))  # fmt: skip
+        expanded = product.reshape(n_points, n_visits, n_visits, q, q).transpose(0, 1, 3, 2, 4)
+        expanded = expanded.reshape(n_points, n_visits * q, n_visits * q)
+        information = prepared.expand.T @ expanded @ prepared.expand
+        moments_t = prepared.residual_moments.transpose(0, 2, 1)
+        score = (weights @ moments_t).sum(axis=1).reshape(n_points, -1) @ prepared.expand
+        shift = np.linalg.solve(information, score[..., None])[..., 0]
+        per_visit = (shift @ prepared.expand.T).reshape(n_points, 1, n_visits, q)
+        cross = per_visit @ prepared.residual_moments
+        residual = (
+            prepared.residual_cross
+            - cross
+            - cross.transpose(0, 1, 3, 2)
+            + per_visit @ prepared.moments @ per_visit.transpose(0, 1, 3, 2)
+        )
+        spread = prepared.expand @ np.linalg.solve(information, prepared.expand.T)
+        spread = spread.reshape(n_points, n_visits, q, n_visits, q).transpose(0, 1, 3, 2, 4)
+        leverage = np.einsum("kx,bax->bka", prepared.moments.reshape(n_patterns, -1),
+                             spread.reshape(n_points, n_visits**2, -1))  # fmt: skip
+        leverage = leverage.reshape(n_points, n_patterns, n_visits, n_visits)
+        inner = weights @ (residual + leverage) @ weights
+        sizes = prepared.pattern_sizes[None, :, None, None]
+        matrix_gradients = -0.5 * (sizes * weights - inner).sum(axis=1)
+        return np.stack([self.structure.chain(theta, matrix_gradient)
+                         for theta, matrix_gradient in zip(thetas, matrix_gradients, strict=True)])  # fmt: skip
+
     def hessian(self, theta):
         """Hessian of the log-likelihood by central differences of the analytic gradient."""
         steps = 1e-4 * np.maximum(1.0, np.abs(theta))
-        rows = []
-        for index, step in enumerate(steps):
-            plus, minus = theta.copy(), theta.copy()
-            plus[index] += step
-            minus[index] -= step
-            upper, lower = self.evaluate(plus, True)[1], self.evaluate(minus, True)[1]
-            if upper is None or lower is None:
-                return np.full((theta.size, theta.size), np.nan)
-            rows.append((upper - lower) / (2 * step))
-        hessian = np.array(rows)
+        shifts = np.diag(steps)
+        try:
+            gradients = self.gradients(np.concatenate([theta + shifts, theta - shifts]))
+        except np.linalg.LinAlgError:
+            return np.full((theta.size, theta.size), np.nan)
+        upper, lower = np.split(gradients, 2)
+        hessian = (upper - lower) / (2 * steps[:, None])
         return 0.5 * (hessian + hessian.T)
 
     def variance_gradients(self, theta, weights, contrasts):
@@ -666,8 +717,34 @@ def _newton_step(information, gradient):
     return np.linalg.solve(factor.T, np.linalg.solve(factor, gradient))
 
 
+def _scoring(reml: _Reml, theta: np.ndarray, max_iterations: int = 50):
+    """Fisher scoring (approximate information, step halving) to a REML score below
+    ``_GRADIENT_TOLERANCE``; returns ``(theta, iterations)``, or ``None`` if it does not get
+    there (then :func:`_maximise` uses BFGS). It converges linearly, but each iteration costs
+    one evaluation: about 15 where BFGS took about 60 (and its line searches)."""
+    value, gradient, state = reml.evaluate(theta, gradient=True)
+    for iteration in range(max_iterations):
+        if gradient is None or not np.isfinite(value):
+            return None
+        if np.abs(gradient).max() < _GRADIENT_TOLERANCE:
+            return theta, iteration
+        step = _newton_step(reml.scoring_information(theta, state["weights"]), gradient)
+        if step is None:
+            return None
+        for shrink in 0.5 ** np.arange(20):
+            candidate = theta + shrink * step
+            result = reml.evaluate(candidate, gradient=True)
+            if result[0] >= value:
+                theta, (value, gradient, state) = candidate, result
+                break
+        else:
+            return None
+    return None
+
+
 def _maximise(reml: _Reml, start: np.ndarray):
-    """BFGS on the REML log-likelihood, then Newton steps with the numerical Hessian."""
+    """Fisher scoring (or BFGS where scoring fails) on the REML log-likelihood, then Newton
+    steps with the numerical Hessian."""
 
     def objective(theta):
         value, gradient, _ = reml.evaluate(theta, gradient=True)
@@ -675,14 +752,18 @@ def _maximise(reml: _Reml, start: np.ndarray):
             return np.inf, np.zeros_like(theta)
         return -value, -gradient
 
-    fit = optimize.minimize(
-        objective,
-        start,
-        jac=True,
-        method="BFGS",
-        options={"gtol": _GRADIENT_TOLERANCE, "maxiter": 2000},
-    )
-    theta, iterations = fit.x, fit.nit
+    scored = _scoring(reml, start)
+    if scored is not None:
+        (theta, iterations), status = scored, "Fisher scoring converged."
+    else:
+        fit = optimize.minimize(
+            objective,
+            start,
+            jac=True,
+            method="BFGS",
+            options={"gtol": _GRADIENT_TOLERANCE, "maxiter": 2000},
+        )
+        theta, iterations, status = fit.x, fit.nit, fit.message
     information = -reml.hessian(theta)
     for _ in range(_NEWTON_STEPS):
         current, gradient, _ = reml.evaluate(theta, gradient=True)
@@ -700,7 +781,7 @@ def _maximise(reml: _Reml, start: np.ndarray):
     smallest = np.linalg.eigvalsh(information).min() if np.isfinite(information).all() else np.nan
     converged = bool(largest_gradient < 1e-3 and smallest > 0)
     message = (
-        f"{fit.message} max |gradient| = {largest_gradient:.3g}; "
+        f"{status} max |gradient| = {largest_gradient:.3g}; "
         f"smallest eigenvalue of the information = {smallest:.3g}"
     )
     return theta, information, converged, iterations, message
