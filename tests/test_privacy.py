@@ -457,3 +457,22 @@ def test_the_small_cell_policy_is_one_object():
     assert policy.redact({"a": ["2 events"], "b": 3}) == {"a": ["fewer than 5 events"], "b": 3}
     with pytest.raises(ValueError, match="at least 1"):
         SmallCellPolicy(k=0)
+
+
+def test_value_rules_match_as_pythons_re_on_any_text():
+    """The scan hands ASCII text to RE2 and other text to Python's re (issue 16's speed work);
+    every rule must flag exactly what Python's re.search flags, on ASCII and non-ASCII text,
+    with and without newlines (where RE2's \\d and $ differ from Python's)."""
+    import re
+
+    from acne_outcomes.privacy import _VALUE_RULES, _contains
+
+    texts = pd.Series([
+        "2024-06-18", "+10 00 00\u0660 0000", "call 0612345678\n", "jan 3, 2024\n",
+        "a@b.example", "18 juin 2024", "\u0661\u0662/\u0660\u0663/2024", "S-001", "ok",
+        "line one\nline two 2024-01-02", "Müller 1999-12-31",
+    ])  # fmt: skip
+    for rule, _, pattern in _VALUE_RULES:
+        for subset in (texts, texts[texts.map(str.isascii)], texts[~texts.map(str.isascii)]):
+            wanted = [re.search(pattern, text) is not None for text in subset]
+            assert _contains(subset, pattern).tolist() == wanted, (rule, list(subset))
