@@ -500,3 +500,11 @@ def test_fisher_scoring_reaches_the_maximum_bfgs_reaches(monkeypatch, dataset):
         assert_allclose(scored.estimates[column], bfgs.estimates[column], rtol=1e-6)
     assert_allclose(scored.degrees_of_freedom, bfgs.degrees_of_freedom, rtol=1e-6)
     assert scoring_evaluations < counted["n"]
+
+
+def test_unstructured_jacobian_in_closed_form_equals_the_complex_step():
+    from acne_outcomes.stats.mmrm import _Structure, _Unstructured
+
+    structure = _Unstructured(4)
+    theta = np.random.default_rng(1).normal(size=structure.n_params)
+    assert_allclose(structure.jacobian(theta), _Structure.jacobian(structure, theta), atol=1e-12)

@@ -196,6 +196,16 @@ class _Unstructured(_Structure):
         values[self.is_diagonal] = np.log(values[self.is_diagonal])
         return values
 
+    def jacobian(self, theta):
+        """``dSigma/dtheta`` (T, T, m) in closed form: ``dL L' + L dL'`` per parameter."""
+        factor = self._factor(theta)
+        d_factor = np.zeros((self.n_params, self.n_visits, self.n_visits))
+        d_factor[np.arange(self.n_params), self.rows, self.cols] = np.where(
+            self.is_diagonal, np.exp(theta), 1.0
+        )
+        d_sigma = d_factor @ factor.T
+        return np.moveaxis(d_sigma + d_sigma.transpose(0, 2, 1), 0, -1)
+
     def chain(self, theta, matrix_gradient):
         factor = self._factor(theta)
         by_factor = 2 * matrix_gradient @ factor
@@ -570,12 +580,13 @@ class _Reml:
         ``I_Sigma[a, b] = 1/2 sum_k n_k tr(W_k dSigma_a W_k dSigma_b)``, the ML information;
         REML's correction for the fixed effects (of order p/n) is left out. It only chooses
         the direction of a scoring step (:func:`_scoring`), so it need not be exact."""
-        derivatives = np.moveaxis(self.structure.jacobian(theta), -1, 0)  # (m, T, T)
-        products = weights[:, None] @ derivatives[None]  # (K, m, T, T): W_k dSigma_j
-        n_patterns, m = products.shape[:2]
-        left = products.reshape(n_patterns, m, -1) * self.prepared.pattern_sizes[:, None, None]
-        right = products.transpose(0, 1, 3, 2).reshape(n_patterns, m, -1)
-        information = 0.5 * np.tensordot(left, right, axes=([0, 2], [0, 2]))
+        n_patterns, n_visits = weights.shape[:2]
+        flat = weights.reshape(n_patterns, -1)
+        # sum_k n_k W_k[a, b] W_k[c, d], as [(b, c), (d, a)]: tr(W A W B) = vec(A)' N vec(B)
+        pairs = (flat.T * self.prepared.pattern_sizes) @ flat
+        pairs = pairs.reshape((n_visits,) * 4).transpose(1, 2, 3, 0).reshape(n_visits**2, -1)
+        derivatives = self.structure.jacobian(theta).reshape(n_visits**2, -1)  # (T*T, m)
+        information = 0.5 * derivatives.T @ pairs @ derivatives
         return 0.5 * (information + information.T)
 
     def gradients(self, thetas):
