@@ -437,10 +437,14 @@ def analysis_frame(study, *, subject_columns: Sequence[str] = SUBJECT_COLUMNS) -
     [[0, 'comparator'], [1, 'comparator']]
     """
     columns = ["subject_id", *subject_columns]
-    frame = study.visits.merge(
-        study.subjects[columns], on="subject_id", how="left", validate="many_to_one"
-    )
-    return frame
+    subjects, visits = study.subjects[columns], study.visits
+    index = pd.Index(subjects["subject_id"])
+    if index.is_unique and not set(subject_columns) & set(visits.columns):
+        position = index.get_indexer(visits["subject_id"])
+        if (position >= 0).all():  # every visit's subject is known: the join is a take
+            joined = subjects.iloc[position, 1:].reset_index(drop=True)
+            return pd.concat([visits.reset_index(drop=True), joined], axis=1)
+    return visits.merge(subjects, on="subject_id", how="left", validate="many_to_one")
 
 
 def study_flow(
