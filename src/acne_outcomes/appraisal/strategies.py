@@ -18,6 +18,7 @@ against no treatment at all use the generator's untreated natural course.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -89,6 +90,33 @@ def true_effect_vs_untreated_month5(study) -> float:
 
 # --------------------------------------------------------------------------- data
 
+_DERIVED: dict = {}
+
+
+def _per_study(function):
+    """Keep ``function(study, *args)`` for the last study it was given.
+
+    A diagnosis runs every strategy on each simulated study in turn, and the strategies start
+    from the same derived frames (the analysis frame, percent change, month-12 rows); each is
+    derived once per study. The frames are shared, so nothing here may change them (the
+    :mod:`acne_outcomes.stats` functions never change their input).
+    """
+
+    @functools.wraps(function)
+    def derived(study, *args):
+        if _DERIVED.get("study") is not study:
+            _DERIVED.clear()
+            _DERIVED["study"] = study  # held, so its id cannot be reused while kept
+        key = (function.__name__, *args)
+        if key not in _DERIVED:
+            _DERIVED[key] = function(study, *args)
+        return _DERIVED[key]
+
+    return derived
+
+
+_analysis_frame = _per_study(derive.analysis_frame)
+
 
 def estimate_at(estimates: pd.DataFrame, *, visit=None, scale: str) -> dict:
     """The estimate, CI and p-value of the tidy-frame row on ``scale`` (at ``visit`` if given)."""
@@ -101,18 +129,20 @@ def estimate_at(estimates: pd.DataFrame, *, visit=None, scale: str) -> dict:
     return {key: float(row[key]) for key in KEYS}
 
 
+@_per_study
 def percent_change_data(study) -> pd.DataFrame:
     """Percent change of inflammatory lesions from baseline, months 1-5, with arm and baseline."""
-    frame = derive.analysis_frame(study)
+    frame = _analysis_frame(study)
     change = derive.percent_change_from_baseline(
         frame, subject="subject_id", visit="month", outcome="inflammatory_lesions"
     ).data
     return change[change["month"] <= 5]
 
 
+@_per_study
 def month12_with_baseline(study, outcome: str) -> pd.DataFrame:
     """Month-12 rows with the baseline value (observed data only), arm and subject covariates."""
-    frame = derive.with_baseline(derive.analysis_frame(study), outcome)
+    frame = derive.with_baseline(_analysis_frame(study), outcome)
     return frame[(frame["month"] == 12) & frame[outcome].notna() & frame["baseline"].notna()]
 
 
@@ -154,7 +184,7 @@ def finish_arm_difference(fit) -> dict:
 
 
 def _treated_change(study, outcome: str, visit: int, *, percent: bool) -> pd.Series:
-    frame = derive.analysis_frame(study)
+    frame = _analysis_frame(study)
     derivation = derive.percent_change_from_baseline if percent else derive.change_from_baseline
     change = derivation(
         frame[frame["arm"] == TREATED], subject="subject_id", visit="month", outcome=outcome
@@ -176,14 +206,14 @@ def _before_after(values: pd.Series) -> dict:
 def gee_rate_ratio_month5(study) -> dict:
     """Negative-binomial GEE (exchangeable) of inflammatory counts; rate ratio at month 5."""
     result = count_model(
-        derive.analysis_frame(study), outcome="inflammatory_lesions", subject="subject_id",
+        _analysis_frame(study), outcome="inflammatory_lesions", subject="subject_id",
         visit="month", arm="arm", reference=CONTROL,
     )  # fmt: skip
     return estimate_at(result.estimates, visit=5, scale="rate ratio")
 
 
 def _mmrm_difference(study, outcome: str, visit: int) -> dict:
-    data = derive.with_baseline(derive.analysis_frame(study), outcome)
+    data = derive.with_baseline(_analysis_frame(study), outcome)
     result = mmrm(
         data, outcome=outcome, subject="subject_id", visit="month", arm="arm",
         baseline="baseline", reference=CONTROL,
