@@ -644,25 +644,33 @@ def _scan_strings(name, column: pd.Series, row_numbers: np.ndarray, study_ids=Fa
     return problems
 
 
-def _contains(texts: pd.Series, pattern: str) -> np.ndarray:
-    """``texts.str.contains(pattern)`` for the value rules (``texts`` has no missing value).
+def _matcher(texts: pd.Series):
+    """A function ``pattern -> texts.str.contains(pattern)`` for the value rules (``texts``
+    has no missing value).
 
-    pandas makes the same choice, but parses the pattern with Python's regex parser on every
-    call to make it, which was most of the identifier scan's time on a study of a few hundred
-    subjects. The value rules have no look-around and no ``\\s``, so RE2 (pyarrow) matches
-    them as Python's ``re`` does on ASCII text without a newline; other text (where ``\\d``
-    and ``$`` differ) goes to Python's ``re``.
+    pandas makes the same choice of engine, but parses the pattern with Python's regex parser
+    on every call to make it, which was most of the identifier scan's time on a study of a few
+    hundred subjects. The value rules have no look-around and no ``\\s``, so RE2 (pyarrow)
+    matches them as Python's ``re`` does on ASCII text without a newline; other text (where
+    ``\\d`` and ``$`` differ) goes to Python's ``re``.
     """
+    array = pa.array(texts.array, type=pa.large_string())
+    plain = pc.all(pc.string_is_ascii(array)).as_py() is not False and not pc.any(
+        pc.match_substring(array, "\n")
+    ).as_py()
+    if plain:
+        return lambda pattern: pc.match_substring_regex(array, pattern).to_numpy(
+            zero_copy_only=False
+        ).astype(bool)
     values = texts.tolist()
-    array = pa.array(values, type=pa.large_string())
-    ascii_lines = (
-        pc.all(pc.string_is_ascii(array)).as_py() is not False
-        and not pc.any(pc.match_substring(array, "\n")).as_py()
+    return lambda pattern: np.fromiter(
+        (_compiled(pattern).search(value) is not None for value in values), bool, len(values)
     )
-    if ascii_lines:
-        return pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(bool)
-    compiled = _compiled(pattern)
-    return np.fromiter((compiled.search(value) is not None for value in values), bool, len(values))
+
+
+def _contains(texts: pd.Series, pattern: str) -> np.ndarray:
+    """``texts.str.contains(pattern)`` for one value rule (see :func:`_matcher`)."""
+    return _matcher(texts)(pattern)
 
 
 @functools.lru_cache(maxsize=64)
@@ -672,10 +680,9 @@ def _compiled(pattern: str) -> re.Pattern:
 
 def _value_flags(texts: pd.Series) -> dict[str, np.ndarray]:
     """Which of the distinct values ``texts`` break each value rule."""
+    contains = _matcher(texts)
     flags = {
-        rule: _contains(texts, pattern)
-        for rule, _, pattern in _VALUE_RULES
-        if rule != "privacy:free-text"
+        rule: contains(pattern) for rule, _, pattern in _VALUE_RULES if rule != "privacy:free-text"
     }
     phone = flags["privacy:phone"] & ~flags["privacy:date"]
     phone[phone] = _is_phone_number(texts[phone])
