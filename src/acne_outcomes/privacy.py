@@ -655,13 +655,14 @@ def _matcher(texts: pd.Series):
     ``\\d`` and ``$`` differ) goes to Python's ``re``.
     """
     array = pa.array(texts.array, type=pa.large_string())
-    plain = pc.all(pc.string_is_ascii(array)).as_py() is not False and not pc.any(
-        pc.match_substring(array, "\n")
-    ).as_py()
+    plain = (
+        pc.all(pc.string_is_ascii(array)).as_py() is not False
+        and not pc.any(pc.match_substring(array, "\n")).as_py()
+    )
     if plain:
-        return lambda pattern: pc.match_substring_regex(array, pattern).to_numpy(
-            zero_copy_only=False
-        ).astype(bool)
+        return lambda pattern: (
+            pc.match_substring_regex(array, pattern).to_numpy(zero_copy_only=False).astype(bool)
+        )
     values = texts.tolist()
     return lambda pattern: np.fromiter(
         (_compiled(pattern).search(value) is not None for value in values), bool, len(values)
