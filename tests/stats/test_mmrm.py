@@ -469,11 +469,12 @@ def _captured_reml(monkeypatch, dataset="dropout"):
 
 
 def test_batched_gradients_equal_one_at_a_time(monkeypatch):
-    """The numerical Hessian's 2m gradients, computed at once, are evaluate()'s gradients."""
+    """Points evaluated together (the numerical Hessian's 2m gradients) give what each gives
+    alone."""
     reml, theta = _captured_reml(monkeypatch)
     points = theta + 0.05 * np.random.default_rng(0).standard_normal((6, theta.size))
     one_at_a_time = np.stack([reml.evaluate(point, gradient=True)[1] for point in points])
-    assert_allclose(reml.gradients(points), one_at_a_time, rtol=1e-10, atol=1e-10)
+    assert_allclose(reml.evaluate_points(points)[1], one_at_a_time, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("dataset", ["complete", "dropout"])

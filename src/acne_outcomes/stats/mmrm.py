@@ -522,58 +522,76 @@ class _Reml:
         self.n_coefficients = prepared.beta_ols.size
         self.constant = (prepared.n_observations - self.n_coefficients) * np.log(2 * np.pi)
 
-    def _weights(self, sigma):
-        blocks = np.where(self.block_mask, sigma, 0.0) + self.identity_fill
-        factor = np.linalg.cholesky(blocks)
-        log_dets = 2 * np.log(np.diagonal(factor, axis1=1, axis2=2)).sum(axis=1)
-        inverse = np.linalg.inv(blocks) * self.block_mask
-        return inverse, log_dets
-
-    def _per_visit(self, beta):
-        """Coefficients (T, q) of the subject vector at each visit."""
-        n_visits = self.prepared.masks.shape[1]
-        return (self.prepared.expand @ beta).reshape(n_visits, -1)
-
     def evaluate(self, theta, gradient=False):
-        """Return (log-likelihood, gradient wrt theta or None, state)."""
+        """Return (log-likelihood, gradient wrt theta or None, state); ``-inf`` where the
+        covariance (or the information of the fixed effects) is not positive definite."""
+        try:
+            loglik, gradients, state = self.evaluate_points(theta[None], gradient)
+        except np.linalg.LinAlgError:
+            return -np.inf, None, None
+        state = {key: value[0] for key, value in state.items()}
+        return float(loglik[0]), None if gradients is None else gradients[0], state
+
+    def evaluate_points(self, thetas, gradient=True, value=True):
+        """:meth:`evaluate` at each row of ``thetas`` (P, m) at once: log-likelihoods (P,;
+        None without ``value``), gradients (P, m) or None, and the state arrays with a leading
+        axis over the points.
+
+        One algebra for the optimiser's single point and the ``2 m`` points of the numerical
+        Hessian (which needs only the gradients). Raises ``numpy.linalg.LinAlgError`` when a
+        point's covariance is not positive definite (or, with ``value``, the information).
+        """
         prepared = self.prepared
-        try:
-            weights, log_dets = self._weights(self.structure.sigma(theta))
-        except np.linalg.LinAlgError:
-            return -np.inf, None, None
-        information = _information_matrix(weights, prepared.moments, prepared.expand)
-        score = prepared.expand.T @ (
-            (weights @ prepared.residual_moments.transpose(0, 2, 1)).sum(axis=0).reshape(-1)
-        )
-        try:
-            factor = np.linalg.cholesky(information)
-        except np.linalg.LinAlgError:
-            return -np.inf, None, None
-        shift = np.linalg.solve(information, score)
-        quadratic = np.einsum("kab,kab->", weights, prepared.residual_cross) - score @ shift
-        sizes = prepared.pattern_sizes
-        neg2 = self.constant + sizes @ log_dets + 2 * np.log(np.diag(factor)).sum() + quadratic
-        loglik = -0.5 * neg2 + 0.5 * prepared.log_det_xtx
+        n_points, (n_patterns, n_visits) = len(thetas), prepared.masks.shape
+        q = prepared.moments.shape[1]
+        sigmas = np.stack([self.structure.sigma(theta) for theta in thetas])
+        blocks = np.where(self.block_mask, sigmas[:, None], 0.0) + self.identity_fill
+        factor = np.linalg.cholesky(blocks)  # raises where a block is not positive definite
+        log_dets = 2 * np.log(np.diagonal(factor, axis1=-2, axis2=-1)).sum(axis=-1)  # (P, K)
+        weights = np.linalg.inv(blocks) * self.block_mask  # (P, K, T, T)
+        product = np.einsum("pkx,ky->pxy", weights.reshape(n_points, n_patterns, -1),
+                            prepared.moments.reshape(n_patterns, -1))  # fmt: skip
+        expanded = product.reshape(n_points, n_visits, n_visits, q, q).transpose(0, 1, 3, 2, 4)
+        expanded = expanded.reshape(n_points, n_visits * q, n_visits * q)
+        information = prepared.expand.T @ expanded @ prepared.expand
+        moments_t = prepared.residual_moments.transpose(0, 2, 1)
+        score = (weights @ moments_t).sum(axis=1).reshape(n_points, -1) @ prepared.expand
+        shift = np.linalg.solve(information, score[..., None])[..., 0]
+        loglik = None
+        if value:
+            information_factor = np.linalg.cholesky(information)
+            quadratic = np.einsum("pkab,kab->p", weights, prepared.residual_cross) - np.einsum(
+                "pi,pi->p", score, shift
+            )
+            neg2 = (
+                self.constant
+                + log_dets @ prepared.pattern_sizes
+                + 2 * np.log(np.diagonal(information_factor, axis1=1, axis2=2)).sum(axis=1)
+                + quadratic
+            )
+            loglik = -0.5 * neg2 + 0.5 * prepared.log_det_xtx
         state = {"weights": weights, "information": information, "shift": shift}
         if not gradient:
             return loglik, None, state
-        per_visit = self._per_visit(shift)
+        per_visit = (shift @ prepared.expand.T).reshape(n_points, 1, n_visits, q)
         cross = per_visit @ prepared.residual_moments
         residual = (
             prepared.residual_cross
             - cross
-            - cross.transpose(0, 2, 1)
-            + per_visit @ prepared.moments @ per_visit.T
+            - cross.transpose(0, 1, 3, 2)
+            + per_visit @ prepared.moments @ per_visit.transpose(0, 1, 3, 2)
         )
-        n_patterns, n_visits = prepared.masks.shape
-        q = prepared.moments.shape[1]
         spread = prepared.expand @ np.linalg.solve(information, prepared.expand.T)
-        spread = spread.reshape(n_visits, q, n_visits, q).transpose(0, 2, 1, 3)
-        leverage = prepared.moments.reshape(n_patterns, -1) @ spread.reshape(n_visits**2, -1).T
-        leverage = leverage.reshape(n_patterns, n_visits, n_visits)
+        spread = spread.reshape(n_points, n_visits, q, n_visits, q).transpose(0, 1, 3, 2, 4)
+        leverage = np.einsum("kx,pax->pka", prepared.moments.reshape(n_patterns, -1),
+                             spread.reshape(n_points, n_visits**2, -1))  # fmt: skip
+        leverage = leverage.reshape(n_points, n_patterns, n_visits, n_visits)
         inner = weights @ (residual + leverage) @ weights
-        matrix_gradient = -0.5 * (sizes[:, None, None] * weights - inner).sum(axis=0)
-        return loglik, self.structure.chain(theta, matrix_gradient), state
+        sizes = prepared.pattern_sizes[None, :, None, None]
+        matrix_gradients = -0.5 * (sizes * weights - inner).sum(axis=1)
+        gradients = np.stack([self.structure.chain(theta, matrix_gradient)
+                              for theta, matrix_gradient in zip(thetas, matrix_gradients, strict=True)])  # fmt: skip
+        return loglik, gradients, state
 
     def scoring_information(self, theta, weights):
         """Approximate expected information in theta: ``J' I_Sigma J`` with
@@ -589,53 +607,13 @@ class _Reml:
         information = 0.5 * derivatives.T @ pairs @ derivatives
         return 0.5 * (information + information.T)
 
-    def gradients(self, thetas):
-        """The gradient of :meth:`evaluate` at each row of ``thetas`` (B, m), all at once.
-
-        The same algebra with a leading axis over the points, so the ``2 m`` gradients of a
-        numerical Hessian cost a few large array operations instead of ``2 m`` calls. Raises
-        ``numpy.linalg.LinAlgError`` when a point's covariance is not positive definite.
-        """
-        prepared, masks = self.prepared, self.prepared.masks
-        n_points, (n_patterns, n_visits) = len(thetas), masks.shape
-        q = prepared.moments.shape[1]
-        sigmas = np.stack([self.structure.sigma(theta) for theta in thetas])
-        blocks = np.where(self.block_mask, sigmas[:, None], 0.0) + self.identity_fill
-        np.linalg.cholesky(blocks)  # raises where a block is not positive definite
-        weights = np.linalg.inv(blocks) * self.block_mask  # (B, K, T, T)
-        product = np.einsum("bkx,ky->bxy", weights.reshape(n_points, n_patterns, -1),
-                            prepared.moments.reshape(n_patterns, -1))  # fmt: skip
-        expanded = product.reshape(n_points, n_visits, n_visits, q, q).transpose(0, 1, 3, 2, 4)
-        expanded = expanded.reshape(n_points, n_visits * q, n_visits * q)
-        information = prepared.expand.T @ expanded @ prepared.expand
-        moments_t = prepared.residual_moments.transpose(0, 2, 1)
-        score = (weights @ moments_t).sum(axis=1).reshape(n_points, -1) @ prepared.expand
-        shift = np.linalg.solve(information, score[..., None])[..., 0]
-        per_visit = (shift @ prepared.expand.T).reshape(n_points, 1, n_visits, q)
-        cross = per_visit @ prepared.residual_moments
-        residual = (
-            prepared.residual_cross
-            - cross
-            - cross.transpose(0, 1, 3, 2)
-            + per_visit @ prepared.moments @ per_visit.transpose(0, 1, 3, 2)
-        )
-        spread = prepared.expand @ np.linalg.solve(information, prepared.expand.T)
-        spread = spread.reshape(n_points, n_visits, q, n_visits, q).transpose(0, 1, 3, 2, 4)
-        leverage = np.einsum("kx,bax->bka", prepared.moments.reshape(n_patterns, -1),
-                             spread.reshape(n_points, n_visits**2, -1))  # fmt: skip
-        leverage = leverage.reshape(n_points, n_patterns, n_visits, n_visits)
-        inner = weights @ (residual + leverage) @ weights
-        sizes = prepared.pattern_sizes[None, :, None, None]
-        matrix_gradients = -0.5 * (sizes * weights - inner).sum(axis=1)
-        return np.stack([self.structure.chain(theta, matrix_gradient)
-                         for theta, matrix_gradient in zip(thetas, matrix_gradients, strict=True)])  # fmt: skip
-
     def hessian(self, theta):
         """Hessian of the log-likelihood by central differences of the analytic gradient."""
         steps = 1e-4 * np.maximum(1.0, np.abs(theta))
         shifts = np.diag(steps)
         try:
-            gradients = self.gradients(np.concatenate([theta + shifts, theta - shifts]))
+            points = np.concatenate([theta + shifts, theta - shifts])
+            gradients = self.evaluate_points(points, value=False)[1]
         except np.linalg.LinAlgError:
             return np.full((theta.size, theta.size), np.nan)
         upper, lower = np.split(gradients, 2)
