@@ -16,12 +16,6 @@ import pytest
 # kept beside the values, not collected as tests or doctests.
 collect_ignore_glob = ["reference/*"]
 
-#: Kernels per report build in the suite. pytest -n 2 already runs two builds at once on the
-#: two cores, so a second kernel per build only adds a kernel start and contention (the study
-#: matrix took 250 s with one kernel per build against 296 s with two). The tests of parallel
-#: execution itself (test_report_build, test_report_full) keep two.
-BUILD_JOBS = 1
-
 # The disk cache (acne_outcomes.cache: the generator's truth, the lessons' diagnoses) of a test
 # run is a new folder, shared by the run's workers and removed at its end: a run never reads
 # what an earlier run or the project's own build/cache holds.

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from conftest import BUILD_JOBS, tree_digest
+from conftest import tree_digest
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
@@ -218,7 +218,7 @@ def test_report_from_adam_datasets(adam, tmp_path):
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps(mapping))
     before = tree_digest(folder)
-    config = ReportConfig(data=folder, mapping=mapping_file, out=tmp_path / "reports", jobs=BUILD_JOBS,
+    config = ReportConfig(data=folder, mapping=mapping_file, out=tmp_path / "reports", jobs=2,
                           processed_dir=tmp_path / "processed")  # fmt: skip
     manifest = build_report(config, progress=False)
     assert tree_digest(folder) == before

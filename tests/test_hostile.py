@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
 import pytest
-from conftest import BUILD_JOBS, tree_digest, valid_tables, write_tables
+from conftest import tree_digest, valid_tables, write_tables
 
 from acne_outcomes import paths
 from acne_outcomes.cli import main as cli
@@ -526,7 +526,7 @@ def hostile_public_build(tmp_path_factory):
     subjects.loc[leaving, "discontinuation_reason"] = "pregnancy"
     study.subjects = subjects
     folder = save_study(study, root / f"trial {PAYLOADS[2]}")
-    config = ReportConfig(data=folder, out=root / "reports", public=True, jobs=BUILD_JOBS,
+    config = ReportConfig(data=folder, out=root / "reports", public=True, jobs=2,
                           processed_dir=root / "processed")  # fmt: skip
     manifest = build_report(config, progress=False)
     return config, manifest, root

@@ -13,7 +13,7 @@ import exports
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BUILD_JOBS, tree_digest, valid_tables
+from conftest import tree_digest, valid_tables
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
@@ -409,7 +409,7 @@ def _build(data, mapping, tmp_path):
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps(mapping))
     before = tree_digest(data.parent if data.is_file() else data)
-    config = ReportConfig(data=data, mapping=mapping_file, out=tmp_path / "reports", jobs=BUILD_JOBS,
+    config = ReportConfig(data=data, mapping=mapping_file, out=tmp_path / "reports", jobs=2,
                           processed_dir=tmp_path / "processed")  # fmt: skip
     manifest = build_report(config, progress=False)
     assert tree_digest(data.parent if data.is_file() else data) == before

@@ -13,7 +13,6 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import BUILD_JOBS
 
 from acne_outcomes.report import ReportConfig, build_report
 from acne_outcomes.tables import with_notes, write_table
@@ -65,7 +64,7 @@ def _problem(result: subprocess.CompletedProcess) -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("latex-report")
-    config = ReportConfig(out=root / "reports", synthetic_dir=root / "synthetic", jobs=BUILD_JOBS)
+    config = ReportConfig(out=root / "reports", synthetic_dir=root / "synthetic", jobs=2)
     build_report(config, progress=False)
     return config.out
 

@@ -11,7 +11,7 @@ import re
 import exports
 import pandas as pd
 import pytest
-from conftest import BUILD_JOBS, tree_digest
+from conftest import tree_digest
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
@@ -292,7 +292,7 @@ def test_report_from_a_redcap_export(export, tmp_path):
     mapping_file = tmp_path / "mapping.json"
     mapping_file.write_text(json.dumps(mapping))
     before = tree_digest(path.parent)
-    config = ReportConfig(data=path, mapping=mapping_file, out=tmp_path / "reports", jobs=BUILD_JOBS,
+    config = ReportConfig(data=path, mapping=mapping_file, out=tmp_path / "reports", jobs=2,
                           processed_dir=tmp_path / "processed")  # fmt: skip
     manifest = build_report(config, progress=False)
     assert tree_digest(path.parent) == before

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 import studies
-from conftest import BUILD_JOBS
 
 from acne_outcomes import Study, load_study, standard
 from acne_outcomes.paths import PROJECT_ROOT
@@ -390,7 +389,7 @@ def report(request, tmp_path_factory) -> BuiltReport:
     root = tmp_path_factory.mktemp(f"report-{name}")
     folder = studies.STUDIES[name](root)
     config = ReportConfig(
-        data=folder, out=root / "report", jobs=BUILD_JOBS, processed_dir=root / "processed"
+        data=folder, out=root / "report", jobs=2, processed_dir=root / "processed"
     )
     try:
         manifest = build_report(config, progress=False)
