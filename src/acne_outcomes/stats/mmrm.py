@@ -402,11 +402,14 @@ def _expansion(n_visits, n_by_visit, n_constant):
 
 
 def _information_matrix(weights, moments, expand):
-    """A = X' W X from per-pattern weights (patterns, T, T) and moments (patterns, q, q)."""
-    n_patterns, n_visits, q = weights.shape[0], weights.shape[1], moments.shape[1]
-    product = weights.reshape(n_patterns, -1).T @ moments.reshape(n_patterns, -1)
-    expanded = product.reshape(n_visits, n_visits, q, q).transpose(0, 2, 1, 3)
-    expanded = expanded.reshape(n_visits * q, n_visits * q)
+    """A = X' W X from per-pattern weights (..., patterns, T, T) and moments (patterns, q, q);
+    leading axes of ``weights`` (points) carry through."""
+    *lead, n_patterns, n_visits, _ = weights.shape
+    q = moments.shape[1]
+    product = np.einsum("...kx,ky->...xy", weights.reshape(*lead, n_patterns, -1),
+                        moments.reshape(n_patterns, -1))  # fmt: skip
+    expanded = product.reshape(*lead, n_visits, n_visits, q, q).swapaxes(-3, -2)
+    expanded = expanded.reshape(*lead, n_visits * q, n_visits * q)
     return expand.T @ expanded @ expand
 
 
@@ -549,11 +552,7 @@ class _Reml:
         factor = np.linalg.cholesky(blocks)  # raises where a block is not positive definite
         log_dets = 2 * np.log(np.diagonal(factor, axis1=-2, axis2=-1)).sum(axis=-1)  # (P, K)
         weights = np.linalg.inv(blocks) * self.block_mask  # (P, K, T, T)
-        product = np.einsum("pkx,ky->pxy", weights.reshape(n_points, n_patterns, -1),
-                            prepared.moments.reshape(n_patterns, -1))  # fmt: skip
-        expanded = product.reshape(n_points, n_visits, n_visits, q, q).transpose(0, 1, 3, 2, 4)
-        expanded = expanded.reshape(n_points, n_visits * q, n_visits * q)
-        information = prepared.expand.T @ expanded @ prepared.expand
+        information = _information_matrix(weights, prepared.moments, prepared.expand)
         moments_t = prepared.residual_moments.transpose(0, 2, 1)
         score = (weights @ moments_t).sum(axis=1).reshape(n_points, -1) @ prepared.expand
         shift = np.linalg.solve(information, score[..., None])[..., 0]
