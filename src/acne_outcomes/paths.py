@@ -15,3 +15,11 @@ PROCESSED_DIR = DATA_DIR / "processed"
 SYNTHETIC_DIR = DATA_DIR / "synthetic"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
+
+# Names the notebooks' outputs (acne_outcomes.runtime) and the report build
+# (acne_outcomes.report) share: the folders where each notebook records what was not
+# estimable and its primary results, and the metadata key of a figure output naming the file
+# the figure was saved as.
+NOT_ESTIMABLE_DIR = "not-estimable"
+HEADLINES_DIR = "headlines"
+FIGURE_NAME = "acne_outcomes_figure"

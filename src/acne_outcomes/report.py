@@ -74,16 +74,13 @@ from pathlib import Path
 from acne_outcomes import paths
 from acne_outcomes.importers import read_mapping
 from acne_outcomes.io import PACKAGE_MARKER, load_study, remove_stale, save_study, work_folder
+from acne_outcomes.paths import FIGURE_NAME, HEADLINES_DIR, NOT_ESTIMABLE_DIR
 from acne_outcomes.privacy import small_cell_policy
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.standard.render import write_dictionary
 from acne_outcomes.uptodate import generator_hash, notebook_key, source_hash
 
 MANIFEST = "manifest.json"
-NOT_ESTIMABLE = "not-estimable"
-HEADLINES = "headlines"
-#: The figure outputs' metadata key naming the saved figure (acne_outcomes.runtime.FIGURE_NAME).
-FIGURE_NAME = "acne_outcomes_figure"
 FAILED_SUFFIX = ".failed"
 PACKAGES = (
     "acne-outcomes",
@@ -698,7 +695,7 @@ class _KernelPool:
         for notebook in to_run:
             for kind in ("figures", "tables"):
                 shutil.rmtree(staging / kind / notebook.stem, ignore_errors=True)
-            for kind in (NOT_ESTIMABLE, HEADLINES):
+            for kind in (NOT_ESTIMABLE_DIR, HEADLINES_DIR):
                 (staging / kind / f"{notebook.stem}.json").unlink(missing_ok=True)
         self._bar = tqdm(total=len(to_run), desc="notebooks", unit="nb", disable=not progress)
         try:
@@ -979,17 +976,19 @@ def _finish(staging, notebooks, plan, run, inputs, config, code) -> dict:
             "figures": _listing(staging / "figures" / notebook.stem, staging),
             "tables": _listing(staging / "tables" / notebook.stem, staging),
             "not_estimable": (
-                _records(staging / NOT_ESTIMABLE / f"{notebook.stem}.json", ("section", "reason"))
+                _records(
+                    staging / NOT_ESTIMABLE_DIR / f"{notebook.stem}.json", ("section", "reason")
+                )
                 if executed
                 else item["old"].get("not_estimable", [])
             ),
             "headlines": (
-                _records(staging / HEADLINES / f"{notebook.stem}.json", ("text", "figure"))
+                _records(staging / HEADLINES_DIR / f"{notebook.stem}.json", ("text", "figure"))
                 if executed
                 else item["old"].get("headlines", [])
             ),
         }
-    for kind in (NOT_ESTIMABLE, HEADLINES):
+    for kind in (NOT_ESTIMABLE_DIR, HEADLINES_DIR):
         shutil.rmtree(staging / kind, ignore_errors=True)
     settings = _settings(config)
     if config.public:

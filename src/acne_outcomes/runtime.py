@@ -24,17 +24,10 @@ from IPython.display import Markdown, display
 from acne_outcomes import narrative
 from acne_outcomes.checks import NotEstimable
 from acne_outcomes.io import load_study
+from acne_outcomes.paths import FIGURE_NAME, HEADLINES_DIR, NOT_ESTIMABLE_DIR
 from acne_outcomes.simulate import simulate_study
 from acne_outcomes.style import save_figure
 from acne_outcomes.tables import write_table
-
-#: The folder (under the build's output) where each notebook lists its not-estimable analyses.
-NOT_ESTIMABLE_DIR = "not-estimable"
-#: The folder (under the build's output) where each notebook lists its primary results.
-HEADLINES_DIR = "headlines"
-#: The key of a figure output's metadata that holds the name it was saved under (the report's
-#: index reads it with the output's alternative text; acne_outcomes.report.FIGURE_NAME).
-FIGURE_NAME = "acne_outcomes_figure"
 
 
 class NotebookOutputs:

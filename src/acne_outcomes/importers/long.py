@@ -355,9 +355,7 @@ def split_long(raw: pd.DataFrame, rows, mapping, *, labels=None, file_label="the
             # the subjects table keeps each subject's first row, which validation checks: a
             # later row's value out of range or of the wrong type is listed too, at once
             later = varying & ~first
-            item = next(
-                field for field in standard.fields("subjects", unit) if field["name"] == name
-            )
+            item = standard.field("subjects", name, unit)
             found, _ = check_field("subjects", item, renamed.loc[later, name], rows[later])
             inconsistent += [frame for frame in found if frame["rule"].iloc[0] != "required"]
     visits = renamed[[name for name in visit_names if name in renamed]].reset_index(drop=True)
