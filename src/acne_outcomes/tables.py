@@ -674,21 +674,20 @@ def grade_distribution_table(
     >>> table.columns.tolist(), table.values.tolist()
     (['Scar grade (Goodman & Baron)', 'Drug, month 0', 'Drug, month 12'], [['0: no scars', '3 (75.0)', '4 (100.0)'], ['1: macular', '1 (25.0)', '0 (0.0)']])
     """
-    columns, counts, text = {}, {}, {}
+    counts, text = {}, {}
     for (arm, when), group in shares.groupby(["arm", visit], sort=False, observed=True):
         when_text = design.visit_name(when) if design is not None else f"{visit} {when:g}"
         name = f"{arm}, {when_text}"
-        columns[name] = group.set_index("category")
-        counts[name] = group.set_index("category")["count"]
-        text[name] = [
-            count_percent(int(n), int(total))
-            for n, total in zip(group["count"], group["total"], strict=True)
-        ]
+        indexed = group.set_index("category")
+        counts[name] = indexed["count"]
+        text[name] = pd.Series(
+            [count_percent(int(n), int(total))
+             for n, total in zip(indexed["count"], indexed["total"], strict=True)],
+            index=indexed.index,
+        )  # fmt: skip
     grades = list(dict.fromkeys(shares["category"]))
     count_frame = pd.DataFrame(counts).reindex(grades).fillna(0)
-    text_frame = pd.DataFrame(
-        {name: pd.Series(values, index=columns[name].index) for name, values in text.items()}
-    ).reindex(grades)
+    text_frame = pd.DataFrame(text).reindex(grades)
     text_frame = _suppressed(count_frame, text_frame.fillna("0"), public, k)
     table = pd.concat(
         [pd.DataFrame({variable_label(outcome): [level_label(outcome, g) for g in grades]}),
