@@ -15,6 +15,9 @@ export CHROMIUM CHROMEDRIVER
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
+# No huge-page advice from numpy: it stalls large allocations on many kernels (why: cli.py,
+# which sets the same for the acne-outcomes command).
+export NUMPY_MADVISE_HUGEPAGE ?= 0
 
 .PHONY: help env test-tools report teach test test-slow lint format bench lab data dictionary lock clean
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -67,8 +68,6 @@ def test_simulate_writes_a_valid_package(tmp_path, capsys):
 
 def test_the_command_runs_blas_on_one_thread_unless_told_otherwise():
     """Set before numpy loads: the command's parallelism is across processes."""
-    import os
-
     code = ("import os, sys; import acne_outcomes.cli; "
             "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'], "
             "'numpy' in sys.modules)")  # fmt: skip
@@ -78,3 +77,20 @@ def test_the_command_runs_blas_on_one_thread_unless_told_otherwise():
     env["OMP_NUM_THREADS"] = "3"
     shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert shown.stdout.split() == ["1", "3", "False"], shown.stderr
+
+
+def test_the_command_turns_numpys_huge_page_advice_off_unless_told_otherwise():
+    code = ("import acne_outcomes.cli, numpy; "
+            "print(numpy._core.multiarray._get_madvise_hugepage())")  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if key != "NUMPY_MADVISE_HUGEPAGE"}
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert shown.stdout.split() == ["False"], shown.stderr
+    env["NUMPY_MADVISE_HUGEPAGE"] = "1"
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert shown.stdout.split() == ["True"], shown.stderr
+
+
+def test_simulate_refuses_a_number_of_threads_below_one(tmp_path, capsys):
+    assert cli(["simulate", "--n", "40", "--jobs", "0", "--out", str(tmp_path / "x")]) == 1
+    assert "--jobs is a number of threads, 1 to 256; got 0" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

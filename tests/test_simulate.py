@@ -368,3 +368,20 @@ def test_any_seed_and_size_gives_a_valid_study(scenario, n_subjects, seed):
     study = simulate_study(scenario, n_subjects=n_subjects, seed=seed)
     assert study.n_subjects == n_subjects
     assert len(validate.validate_tables(study.tables)) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.text(min_size=0, max_size=6), min_size=1, max_size=5),
+    picks=st.lists(st.integers(min_value=0), max_size=40),
+)
+def test_string_columns_are_the_names_picked_by_code(names, picks):
+    from acne_outcomes.simulate.assemble import _strings
+
+    names = [name.replace("\x00", "") for name in names]  # the generator's names hold no NUL
+    codes = np.array([pick % len(names) for pick in picks], dtype=np.int64)
+    column = _strings(codes, names)
+    assert column.dtype == "string"
+    assert column.tolist() == [names[code] for code in codes]
+    from_bytes = _strings(codes, np.array([name.encode() for name in names], dtype=bytes))
+    assert from_bytes.tolist() == column.tolist()

@@ -27,6 +27,11 @@ from pathlib import Path
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 for _name in BLAS_THREADS:
     os.environ.setdefault(_name, "1")
+#: No huge-page advice from numpy, likewise: where Linux compacts memory to find huge pages
+#: (transparent_hugepage/defrag = madvise, a common default), numpy's advice on every array of
+#: 4 MB or more stalls large allocations (numpy issue 31590). Simulating 10^6 subjects took
+#: 12.6 s with the advice and 10.1 s without. ``NUMPY_MADVISE_HUGEPAGE`` is numpy's switch.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 #: The header of a problems file (``validate --problems``): only such a file is replaced.
@@ -80,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         "--n", type=int, default=None, help="number of subjects (default: scenario's)"
     )
     simulate.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    simulate.add_argument(
+        "--jobs", type=int, default=None,
+        help="threads generating a large study (default: cores); the study does not depend on it",
+    )  # fmt: skip
     simulate.add_argument("--out", type=Path, required=True, help="output folder")
     simulate.add_argument("--format", choices=("csv", "parquet"), default="csv")
     simulate.add_argument("--overwrite", action="store_true", help="replace an existing folder")
@@ -430,10 +439,13 @@ def _simulate_knobs(args) -> dict:
 
 def _run_simulate(args) -> int:
     from acne_outcomes.io import save_study
-    from acne_outcomes.simulate import simulate_study
+    from acne_outcomes.simulate import MAX_JOBS, simulate_study
 
+    if args.jobs is not None and not 1 <= args.jobs <= MAX_JOBS:
+        raise ValueError(f"--jobs is a number of threads, 1 to {MAX_JOBS}; got {args.jobs}")
+    jobs = args.jobs or min(os.cpu_count() or 1, MAX_JOBS)
     study = simulate_study(
-        args.scenario, n_subjects=args.n, seed=args.seed, **_simulate_knobs(args),
+        args.scenario, n_subjects=args.n, seed=args.seed, n_jobs=jobs, **_simulate_knobs(args),
         **_parse_params(args.param),
     )  # fmt: skip
     target = save_study(study, args.out, format=args.format, overwrite=args.overwrite)
