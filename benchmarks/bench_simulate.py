@@ -51,12 +51,6 @@ def _run(n_subjects: int, n_jobs: int, simulate_study) -> None:
     study = simulate_study("rct", n_subjects=n_subjects, seed=0, n_jobs=n_jobs)
     if study.n_subjects != n_subjects:
         raise RuntimeError("wrong number of subjects")
-    if n_jobs > 1:
-        # Stop joblib's idle workers now (timed): inside a multiprocessing child, the child's
-        # exit would otherwise wait for their idle timeout before the result is reported.
-        from joblib.externals.loky import get_reusable_executor
-
-        get_reusable_executor().shutdown(wait=True)
 
 
 def main() -> None:
