@@ -423,7 +423,7 @@ def resolve_design(declared: Design | None, tables: Mapping[str, pd.DataFrame]) 
     notes = list(declared.inferred)
     values = {}
     if not declared.arms:
-        labels = sorted({str(label) for label in subjects["arm"].dropna()}, key=str)
+        labels = sorted({str(label) for label in subjects["arm"].dropna().unique()})
         if len(labels) > 1:
             reference, note = _reference_label(labels)
             notes.append(note)

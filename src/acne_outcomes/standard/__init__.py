@@ -268,6 +268,8 @@ def parse_boolean(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
     text = column.astype("string").str.strip().str.lower()
     if pd.api.types.is_numeric_dtype(column.dtype):
         text = column.astype("Float64").astype("string").str.replace(r"\.0$", "", regex=True)
-    parsed = text.map(BOOLEAN_WORDS)
+    codes, words = pd.factorize(text)  # each distinct word is looked up once; missing: -1
+    lookup = pd.array([BOOLEAN_WORDS.get(word) for word in words] + [None], dtype="boolean")
+    parsed = pd.Series(lookup[codes], index=column.index)
     bad = (parsed.isna() & text.notna()).to_numpy()
-    return parsed.astype("boolean"), bad
+    return parsed, bad
