@@ -27,6 +27,10 @@ import numpy as np
 import pandas as pd
 
 #: Days in one unit of each visit schedule.
+#: The notebook parameters of a report build whose tests read its pages and tables rather than
+#: every figure file: PNG only (the PDF is the slowest format to save). The builds of
+#: test_report_full, test_hostile and test_teach save all three formats.
+PNG_ONLY = {"figure_formats": ["png"]}
 DAYS_PER_UNIT = {"months": 30.44, "weeks": 7.0, "days": 1.0}
 VISIT_COLUMN = {"months": "month", "weeks": "week", "days": "day"}
 #: The visit measurements every study collects (ECCA and adherence depend on the plan).

@@ -15,6 +15,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 from conftest import tree_digest
+from studies import PNG_ONLY
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
@@ -219,7 +220,7 @@ def test_report_from_adam_datasets(adam, tmp_path):
     mapping_file.write_text(json.dumps(mapping))
     before = tree_digest(folder)
     config = ReportConfig(data=folder, mapping=mapping_file, out=tmp_path / "reports", jobs=2,
-                          processed_dir=tmp_path / "processed")  # fmt: skip
+                          processed_dir=tmp_path / "processed", parameters=PNG_ONLY)  # fmt: skip
     manifest = build_report(config, progress=False)
     assert tree_digest(folder) == before
     assert (

@@ -94,3 +94,10 @@ def test_simulate_refuses_a_number_of_threads_below_one(tmp_path, capsys):
     assert cli(["simulate", "--n", "40", "--jobs", "0", "--out", str(tmp_path / "x")]) == 1
     assert "--jobs is a number of threads, 1 to 256; got 0" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_report_refuses_an_unknown_figure_format_before_building(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert cli(["report", "--figures", "png,gif", "--out", str(out)]) == 1
+    assert "figure formats ['png', 'gif'] not allowed" in capsys.readouterr().err
+    assert not out.exists()

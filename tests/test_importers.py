@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import tree_digest, valid_tables
+from studies import PNG_ONLY
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
@@ -410,7 +411,7 @@ def _build(data, mapping, tmp_path):
     mapping_file.write_text(json.dumps(mapping))
     before = tree_digest(data.parent if data.is_file() else data)
     config = ReportConfig(data=data, mapping=mapping_file, out=tmp_path / "reports", jobs=2,
-                          processed_dir=tmp_path / "processed")  # fmt: skip
+                          processed_dir=tmp_path / "processed", parameters=PNG_ONLY)  # fmt: skip
     manifest = build_report(config, progress=False)
     assert tree_digest(data.parent if data.is_file() else data) == before
     assert manifest["inputs"]["mapping"] == str(mapping_file)

@@ -13,6 +13,7 @@ import subprocess
 
 import pandas as pd
 import pytest
+from studies import PNG_ONLY
 
 from acne_outcomes.report import ReportConfig, build_report
 from acne_outcomes.tables import with_notes, write_table
@@ -64,7 +65,9 @@ def _problem(result: subprocess.CompletedProcess) -> str:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     root = tmp_path_factory.mktemp("latex-report")
-    config = ReportConfig(out=root / "reports", synthetic_dir=root / "synthetic", jobs=2)
+    config = ReportConfig(
+        out=root / "reports", synthetic_dir=root / "synthetic", jobs=2, parameters=PNG_ONLY
+    )
     build_report(config, progress=False)
     return config.out
 

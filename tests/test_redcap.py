@@ -12,6 +12,7 @@ import exports
 import pandas as pd
 import pytest
 from conftest import tree_digest
+from studies import PNG_ONLY
 
 from acne_outcomes import StudyReadError, StudyValidationError, load_study
 from acne_outcomes.cli import main as cli
@@ -293,7 +294,7 @@ def test_report_from_a_redcap_export(export, tmp_path):
     mapping_file.write_text(json.dumps(mapping))
     before = tree_digest(path.parent)
     config = ReportConfig(data=path, mapping=mapping_file, out=tmp_path / "reports", jobs=2,
-                          processed_dir=tmp_path / "processed")  # fmt: skip
+                          processed_dir=tmp_path / "processed", parameters=PNG_ONLY)  # fmt: skip
     manifest = build_report(config, progress=False)
     assert tree_digest(path.parent) == before
     assert (
@@ -301,6 +302,8 @@ def test_report_from_a_redcap_export(export, tmp_path):
     )
     assert set(manifest["inputs"]["checksums"]) == {"export.csv", "dictionary.csv"}
     assert all(entry["executed"] for entry in manifest["notebooks"].values())
+    figures = [name for entry in manifest["notebooks"].values() for name in entry["figures"]]
+    assert figures and all(name.endswith(".png") for name in figures)  # parameters=PNG_ONLY
     assert manifest["inputs"]["design"]["tables"] == [
         "subjects",
         "visits",

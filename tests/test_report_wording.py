@@ -236,6 +236,21 @@ def test_each_figure_on_the_page_has_its_title_as_alternative_text(shown, tmp_pa
     assert shown[-1][1]["image/png"] == {"alt": "scar grade"}
 
 
+def test_a_notebook_saves_the_figure_formats_it_is_given(shown, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from acne_outcomes.runtime import NotebookOutputs
+
+    NotebookOutputs(tmp_path, "02-x").figure(plt.subplots()[0], "all")
+    NotebookOutputs(tmp_path, "02-x", ["png"]).figure(plt.subplots()[0], "draft")
+    NotebookOutputs(tmp_path, "02-x", ("svg", "pdf")).figure(plt.subplots()[0], "vector")
+    saved = sorted(path.name for path in (tmp_path / "figures" / "02-x").iterdir())
+    assert saved == ["all.pdf", "all.png", "all.svg", "draft.png", "vector.pdf", "vector.svg"]
+    for formats in (["gif"], [], ["png", "jpg"]):
+        with pytest.raises(ValueError, match="figure formats .* not allowed; allowed"):
+            NotebookOutputs(tmp_path, "02-x", formats)
+
+
 def test_the_index_shows_a_figure_with_the_alternative_text_of_its_page(shown, tmp_path):
     import base64
 

@@ -389,8 +389,9 @@ def report(request, tmp_path_factory) -> BuiltReport:
     root = tmp_path_factory.mktemp(f"report-{name}")
     folder = studies.STUDIES[name](root)
     config = ReportConfig(
-        data=folder, out=root / "report", jobs=2, processed_dir=root / "processed"
-    )
+        data=folder, out=root / "report", jobs=2, processed_dir=root / "processed",
+        parameters={"figure_formats": ["png", "svg"]},  # the SVGs are searched for arm names
+    )  # fmt: skip
     try:
         manifest = build_report(config, progress=False)
     except ReportBuildError as error:

@@ -156,6 +156,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--public", action="store_true", help="suppress small cells, omit subject IDs"
     )
+    report.add_argument(
+        "--figures", default=None, metavar="FORMATS",
+        help="the figure files to save, comma-separated from png, svg, pdf (default: all "
+        "three; e.g. --figures png for a quicker draft: the PDFs take the longest)",
+    )  # fmt: skip
     report.add_argument("--notebooks", type=Path, default=None, help=argparse.SUPPRESS)
 
     diagnose = commands.add_parser(
@@ -267,8 +272,14 @@ def _run_report(args) -> int:
     def absolute(path: Path | None) -> Path | None:
         return None if path is None else path.resolve()
 
+    parameters = {}
+    if args.figures is not None:
+        from acne_outcomes.style import check_formats
+
+        formats = [name.strip().lower() for name in args.figures.split(",")]
+        parameters["figure_formats"] = list(check_formats(formats))
     out = absolute(args.out) or paths.REPORTS_DIR
-    if args.data is None and synthetic_report_is_fresh(
+    if args.data is None and not parameters and synthetic_report_is_fresh(
         out, notebooks=absolute(args.notebooks) or paths.NOTEBOOKS_DIR,
         synthetic_dir=paths.SYNTHETIC_DIR, scenario=args.scenario, seed=args.seed,
         n_subjects=args.n, public=args.public,
@@ -281,7 +292,7 @@ def _run_report(args) -> int:
     config = ReportConfig(
         data=absolute(args.data), mapping=absolute(args.mapping), scenario=args.scenario,
         seed=args.seed, n_subjects=args.n, out=absolute(args.out) or paths.REPORTS_DIR,
-        jobs=args.jobs, public=args.public,
+        jobs=args.jobs, public=args.public, parameters=parameters,
         notebooks=absolute(args.notebooks) or paths.NOTEBOOKS_DIR,
     )  # fmt: skip
     build_report(config)

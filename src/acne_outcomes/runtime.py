@@ -1,7 +1,8 @@
 """The notebook runtime: what a notebook needs to open its study, show and save its outputs.
 
 A report notebook starts with ``study = open_study(data_path, ...)`` and
-``out = NotebookOutputs(output_dir, notebook_name)``; the build injects both parameters, and
+``out = NotebookOutputs(output_dir, notebook_name, figure_formats)``; the build injects the
+parameters (``figure_formats``: which of PNG, SVG and PDF to save, None for all), and
 interactively (``data_path=None``, ``output_dir=None``) the notebook simulates a study and
 saves nothing. Each analysis runs inside ``with out.section("title"):`` — when the data cannot
 support it (:class:`~acne_outcomes.checks.NotEstimable`), the page says "Not estimable here"
@@ -26,7 +27,7 @@ from acne_outcomes.checks import NotEstimable
 from acne_outcomes.io import load_study
 from acne_outcomes.paths import FIGURE_NAME, HEADLINES_DIR, NOT_ESTIMABLE_DIR
 from acne_outcomes.simulate import simulate_study
-from acne_outcomes.style import save_figure
+from acne_outcomes.style import FORMATS, check_formats, save_figure
 from acne_outcomes.tables import write_table
 
 
@@ -36,14 +37,17 @@ class NotebookOutputs:
     Figures go to ``figures/NN-topic/`` and tables to ``tables/NN-topic/`` under
     ``output_dir``; the analyses the data could not support are listed in
     ``not-estimable/NN-topic.json`` (a list of ``{"section", "reason"}``, written only when
-    there is one). The build injects ``output_dir`` (the staging report folder) and
-    ``notebook_name`` as notebook parameters; run interactively with ``output_dir=None``,
-    nothing is written.
+    there is one). The build injects ``output_dir`` (the staging report folder),
+    ``notebook_name`` and ``figure_formats`` (None: PNG, SVG and PDF) as notebook parameters;
+    run interactively with ``output_dir=None``, nothing is written.
     """
 
-    def __init__(self, output_dir: str | Path | None, notebook_name: str):
+    def __init__(
+        self, output_dir: str | Path | None, notebook_name: str, figure_formats=None
+    ) -> None:
         self.root = None if output_dir is None else Path(output_dir)
         self.name = notebook_name
+        self.formats = check_formats(FORMATS if figure_formats is None else figure_formats)
         self.not_estimable: list[dict[str, str]] = []
         self.headlines: list[dict[str, str | None]] = []
         self._said: list[str] = []
@@ -57,7 +61,8 @@ class NotebookOutputs:
         return folder
 
     def figure(self, fig, name: str, alt: str | None = None) -> None:
-        """Show a figure on the page and save it as PNG, SVG and PDF (deterministic bytes).
+        """Show a figure on the page and save it in the figure formats (deterministic bytes;
+        PNG, SVG and PDF unless ``figure_formats`` names fewer).
 
         The figure is displayed here and then closed, so it appears exactly once whatever the
         notebook front end does with open figures. Its image on the page carries ``alt`` as
@@ -67,7 +72,7 @@ class NotebookOutputs:
         text = alt or figure_title(fig) or name.replace("-", " ")
         folder = self.folder("figures")
         if folder is not None:
-            save_figure(fig, name, folder)
+            save_figure(fig, name, folder, formats=self.formats)
         display(fig, metadata={"image/png": {"alt": text}, FIGURE_NAME: name})
         plt.close(fig)
 

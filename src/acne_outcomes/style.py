@@ -315,6 +315,18 @@ def _check_name(name: str) -> str:
     return name
 
 
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """``formats`` as a tuple, if it names one or more of :data:`FORMATS` and nothing else.
+
+    >>> check_formats(["png", "pdf"])
+    ('png', 'pdf')
+    """
+    formats = tuple(formats)
+    if not formats or any(fmt not in FORMATS for fmt in formats):
+        raise ValueError(f"figure formats {list(formats)!r} not allowed; allowed: {list(FORMATS)}")
+    return formats
+
+
 def save_figure(
     fig: Figure, name: str, folder: str | os.PathLike, *, formats: Sequence[str] = FORMATS
 ) -> list[Path]:
@@ -345,9 +357,7 @@ def save_figure(
     file intact.
     """
     _check_name(name)
-    unknown = [fmt for fmt in formats if fmt not in FORMATS]
-    if unknown or not formats:
-        raise ValueError(f"formats {list(formats)!r} not allowed; allowed: {list(FORMATS)}")
+    formats = check_formats(formats)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
