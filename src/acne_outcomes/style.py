@@ -315,13 +315,14 @@ def _check_name(name: str) -> str:
     return name
 
 
-def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    """``formats`` as a tuple, if it names one or more of :data:`FORMATS` and nothing else.
+def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    """``formats`` (one name or several) as a tuple, if it names one or more of
+    :data:`FORMATS` and nothing else.
 
-    >>> check_formats(["png", "pdf"])
-    ('png', 'pdf')
+    >>> check_formats(["png", "pdf"]), check_formats("svg")
+    (('png', 'pdf'), ('svg',))
     """
-    formats = tuple(formats)
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
     if not formats or any(fmt not in FORMATS for fmt in formats):
         raise ValueError(f"figure formats {list(formats)!r} not allowed; allowed: {list(FORMATS)}")
     return formats

@@ -1,7 +1,7 @@
 """Turn generated blocks into the four tables, built directly in the standard's dtypes.
 
 Building each column in its final dtype (nullable integers from values + mask, categoricals
-from codes, strings through Arrow dictionaries) avoids per-value Python objects, which keeps
+from codes, strings gathered into Arrow's buffers) avoids per-value Python objects, which keeps
 10^6-subject studies fast and within memory. ``tests/test_simulate.py`` checks that
 :func:`acne_outcomes.study.conform` leaves these tables unchanged.
 
