@@ -82,8 +82,10 @@ def _integers(values: np.ndarray, missing: np.ndarray | None = None) -> pd.array
 
 def _categories(table: str, name: str, codes: np.ndarray, names) -> pd.Categorical:
     """Categorical of ``names[codes]`` (code -1 = missing) in the standard's dtype."""
-    dtype = standard.pandas_dtype(standard.field(table, name))
-    lookup = np.array([list(dtype.categories).index(value) for value in names], dtype=np.int8)
+    dtype = standard.pandas_dtypes(table)[name]
+    lookup = dtype.categories.get_indexer(list(names)).astype(np.int8)
+    if (lookup < 0).any():
+        raise ValueError(f"{table}.{name}: {list(names)} are not all categories of the standard")
     codes = np.asarray(codes).astype(np.int8, copy=False)
     if not np.array_equal(lookup, np.arange(len(lookup))):
         codes = np.where(codes < 0, np.int8(-1), lookup[codes])
@@ -91,7 +93,7 @@ def _categories(table: str, name: str, codes: np.ndarray, names) -> pd.Categoric
 
 
 def _ordinal(table: str, name: str, values: np.ndarray) -> pd.Categorical:
-    dtype = standard.pandas_dtype(standard.field(table, name))
+    dtype = standard.pandas_dtypes(table)[name]
     lookup = {value: code for code, value in enumerate(dtype.categories)}
     offset = lookup[min(lookup)] - min(lookup)  # integer categories are consecutive values
     codes = np.asarray(values).astype(np.int8, copy=False)
