@@ -57,6 +57,39 @@ def test_every_row_accounted_for(seed, derivation):
     assert not pairs.duplicated().any()
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_baselines_and_reasons_match_a_direct_count(seed):
+    """Each kept row's baseline is its subject's month-0 value, and each excluded row has the
+    reason a plain reading of the rules gives (the derivation works on integer codes)."""
+    from acne_outcomes.derive import with_baseline
+
+    visits = random_visits(seed)
+    visits["subject_id"] = "S" + visits["subject_id"].astype(str)  # identifiers as text
+    value = dict.fromkeys(visits["subject_id"], np.nan)
+    for row in visits.itertuples():
+        if row.month == 0 and not pd.isna(row.inflammatory_lesions):
+            value[row.subject_id] = float(row.inflammatory_lesions)
+    derived = percent_change_from_baseline(visits, **KEYS, outcome="inflammatory_lesions")
+    assert derived.data["baseline"].tolist() == [value[s] for s in derived.data["subject_id"]]
+    expected = []
+    for row in visits.itertuples():
+        if row.month == 0:
+            expected.append((row.subject_id, 0, REASON_BASELINE_ROW))
+        elif pd.isna(row.inflammatory_lesions):
+            expected.append((row.subject_id, row.month, REASON_OUTCOME_MISSING))
+        elif np.isnan(value[row.subject_id]):
+            expected.append((row.subject_id, row.month, REASON_NO_BASELINE))
+        elif value[row.subject_id] == 0:
+            expected.append((row.subject_id, row.month, REASON_BASELINE_ZERO))
+    found = derived.exclusions.itertuples(index=False, name=None)
+    assert sorted(found) == sorted(expected)
+    post = with_baseline(visits, "inflammatory_lesions")
+    assert len(post) == (visits["month"] != 0).sum()
+    assert np.array_equal(
+        post["baseline"].to_numpy(), [value[s] for s in post["subject_id"]], equal_nan=True
+    )
+
+
 def test_change_and_percent_change_values():
     visits = pd.DataFrame(
         {

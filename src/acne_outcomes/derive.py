@@ -62,10 +62,15 @@ def as_grade(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="raise").astype("float64")
 
 
-def _exclusions(frame: pd.DataFrame, subject: str, visit: str | None, reason) -> pd.DataFrame:
-    out = pd.DataFrame({subject: frame[subject].to_numpy()})
-    out[visit or "visit"] = frame[visit].to_numpy() if visit is not None else np.nan
-    out["reason"] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)
+def _exclusions(frame: pd.DataFrame, subject: str, visit: str | None, groups) -> pd.DataFrame:
+    """The excluded rows of ``frame``, from ``groups`` of (row positions, reason), in order."""
+    positions = np.concatenate([np.asarray(rows, dtype=np.int64) for rows, _ in groups])
+    reasons = np.repeat(
+        np.array([reason for _, reason in groups], dtype=object), [len(rows) for rows, _ in groups]
+    )
+    out = pd.DataFrame({subject: frame[subject].to_numpy()[positions]})
+    out[visit or "visit"] = frame[visit].to_numpy()[positions] if visit is not None else np.nan
+    out["reason"] = reasons
     return out.astype({"reason": "string"})
 
 
@@ -73,27 +78,53 @@ def _empty_exclusions(subject: str, visit: str) -> pd.DataFrame:
     return pd.DataFrame({subject: [], visit: [], "reason": pd.Series([], dtype="string")})
 
 
+def _baseline_of_rows(
+    frame: pd.DataFrame, subject: str, outcome: str, at_baseline: np.ndarray, *, first: bool
+) -> np.ndarray:
+    """Each row's subject's ``outcome`` at baseline (float; NaN for a subject without one).
+
+    ``first``: the subject's first baseline row counts, whatever its value (a missing value
+    gives NaN); otherwise only baseline rows with a value count, and a subject with two is an
+    error. One factorisation of the subject ids and numpy indexing: mapping Arrow strings
+    through an index was most of a derivation's time.
+    """
+    codes, uniques = pd.factorize(frame[subject])
+    values = frame[outcome].astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+    rows = np.flatnonzero(at_baseline & (codes >= 0))
+    if not first:
+        rows = rows[~np.isnan(values[rows])]
+    subjects, where = np.unique(codes[rows], return_index=True)
+    if not first and len(subjects) < len(rows):
+        raise ValueError("more than one baseline row for a subject")
+    by_subject = np.full(len(uniques) + 1, np.nan)  # the last entry: a missing subject id
+    by_subject[subjects] = values[rows[where]]
+    return by_subject[codes]
+
+
 def _with_baseline(
     visits: pd.DataFrame, *, subject: str, visit: str, outcome: str, baseline_visit: object
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Post-baseline rows with a ``baseline`` column, plus the exclusions so far."""
+) -> tuple[pd.DataFrame, np.ndarray, list[tuple[np.ndarray, str]]]:
+    """Post-baseline rows with a ``baseline`` column, their positions in ``visits``, and the
+    exclusions so far as (positions in ``visits``, reason)."""
     require_columns(visits, subject=subject, visit=visit, outcome=outcome)
-    at_baseline = visits[visit] == baseline_visit
-    baseline_rows = visits.loc[at_baseline, [subject, outcome]].dropna(subset=[outcome])
-    if baseline_rows[subject].duplicated().any():
-        raise ValueError(f"more than one baseline row ({visit}={baseline_visit!r}) for a subject")
-    baseline_values = baseline_rows.set_index(subject)[outcome].astype("float64")
-    rows = visits.loc[~at_baseline].copy()
-    rows["baseline"] = rows[subject].map(baseline_values).astype("float64")
-    missing_outcome = rows[outcome].isna()
-    missing_baseline = ~missing_outcome & rows["baseline"].isna()
+    at_baseline = (visits[visit] == baseline_visit).to_numpy(dtype=bool, na_value=False)
+    try:
+        baseline = _baseline_of_rows(visits, subject, outcome, at_baseline, first=False)
+    except ValueError:
+        raise ValueError(
+            f"more than one baseline row ({visit}={baseline_visit!r}) for a subject"
+        ) from None
+    missing_outcome = ~at_baseline & visits[outcome].isna().to_numpy()
+    missing_baseline = ~at_baseline & ~missing_outcome & np.isnan(baseline)
+    kept_rows = np.flatnonzero(~at_baseline & ~missing_outcome & ~missing_baseline)
+    kept = visits.take(kept_rows)
+    kept["baseline"] = baseline[kept_rows]
     excluded = [
-        _exclusions(visits.loc[at_baseline], subject, visit, REASON_BASELINE_ROW),
-        _exclusions(rows.loc[missing_outcome], subject, visit, REASON_OUTCOME_MISSING),
-        _exclusions(rows.loc[missing_baseline], subject, visit, REASON_NO_BASELINE),
+        (np.flatnonzero(at_baseline), REASON_BASELINE_ROW),
+        (np.flatnonzero(missing_outcome), REASON_OUTCOME_MISSING),
+        (np.flatnonzero(missing_baseline), REASON_NO_BASELINE),
     ]
-    kept = rows.loc[~missing_outcome & ~missing_baseline]
-    return kept, excluded
+    return kept, kept_rows, excluded
 
 
 def change_from_baseline(
@@ -133,11 +164,11 @@ def change_from_baseline(
     >>> derived.exclusions["reason"].value_counts().to_dict()
     {'baseline visit (reference value, not a change)': 2, 'outcome missing': 1}
     """
-    kept, excluded = _with_baseline(
+    kept, _, excluded = _with_baseline(
         visits, subject=subject, visit=visit, outcome=outcome, baseline_visit=baseline_visit
     )
     kept["change"] = kept[outcome].astype("float64") - kept["baseline"]
-    return Derived(kept.reset_index(drop=True), pd.concat(excluded, ignore_index=True))
+    return Derived(kept.reset_index(drop=True), _exclusions(visits, subject, visit, excluded))
 
 
 def percent_change_from_baseline(
@@ -170,15 +201,15 @@ def percent_change_from_baseline(
     >>> len(derived.data) + len(derived.exclusions) == len(visits)
     True
     """
-    kept, excluded = _with_baseline(
+    kept, kept_rows, excluded = _with_baseline(
         visits, subject=subject, visit=visit, outcome=outcome, baseline_visit=baseline_visit
     )
-    zero = kept["baseline"] == 0
-    excluded.append(_exclusions(kept.loc[zero], subject, visit, REASON_BASELINE_ZERO))
+    zero = (kept["baseline"] == 0).to_numpy()
+    excluded.append((kept_rows[zero], REASON_BASELINE_ZERO))
     kept = kept.loc[~zero].copy()
     kept["percent_change"] = 100.0 * (kept[outcome].astype("float64") - kept["baseline"])
     kept["percent_change"] /= kept["baseline"]
-    return Derived(kept.reset_index(drop=True), pd.concat(excluded, ignore_index=True))
+    return Derived(kept.reset_index(drop=True), _exclusions(visits, subject, visit, excluded))
 
 
 def responders(
@@ -790,8 +821,11 @@ def with_baseline(
     [5.0, nan]
     """
     require_columns(frame, subject=subject, visit=visit, outcome=outcome)
-    at_baseline = frame.loc[frame[visit] == baseline_visit, [subject, outcome]]
-    baseline = at_baseline.drop_duplicates(subject).set_index(subject)[outcome].astype("float64")
-    post = frame[frame[visit] != baseline_visit].copy()
-    post["baseline"] = post[subject].map(baseline).astype("float64")
-    return post.reset_index(drop=True)
+    at_baseline = (frame[visit] == baseline_visit).to_numpy(dtype=bool, na_value=False)
+    baseline = _baseline_of_rows(frame, subject, outcome, at_baseline, first=True)
+    post_rows = np.flatnonzero(
+        (frame[visit] != baseline_visit).to_numpy(dtype=bool, na_value=False)
+    )
+    post = frame.take(post_rows).reset_index(drop=True)
+    post["baseline"] = baseline[post_rows]
+    return post
