@@ -65,24 +65,28 @@ def _check(data, outcome, subject, visit, arm, baseline, covariates, ci_level) -
 
 def _wide(data, outcome, subject, visit, arm, baseline, covariates, reference, endpoint):
     """Pivot to one row per subject with outcomes at the visits up to ``endpoint``."""
-    if data.duplicated([subject, visit]).any():
+    # integer codes instead of pandas' hashing of the (subject, visit) pairs
+    subject_codes, _ = pd.factorize(data[subject])
+    visit_values = data[visit].to_numpy(dtype=float)
+    visit_codes, distinct = pd.factorize(visit_values)
+    pairs = subject_codes.astype(np.int64) * (len(distinct) + 1) + visit_codes
+    if np.unique(pairs).size < pairs.size:
         raise ValueError(f"more than one row per {subject!r} and {visit!r}")
-    visits = np.sort(data.loc[data[outcome].notna(), visit].unique().astype(float))
+    values = data[outcome].to_numpy(dtype=float)
+    visits = np.unique(visit_values[~np.isnan(values)])
     if endpoint is None:
         endpoint = visits[-1]
     check_choice("endpoint", endpoint, visits.tolist())
     visits = visits[visits <= endpoint]
-    subject_codes, _ = pd.factorize(data[subject])
     first_row = np.unique(subject_codes, return_index=True)[1]
-    subjects = data.iloc[first_row]
-    position = np.searchsorted(visits, data[visit].to_numpy(dtype=float))
+    names = ([baseline] if baseline is not None else []) + list(covariates)
+    subjects = data[list(dict.fromkeys([arm, *names]))].iloc[first_row]
+    position = np.searchsorted(visits, visit_values)
     in_window = (position < visits.size) & (
-        visits[np.minimum(position, visits.size - 1)] == data[visit].to_numpy(dtype=float)
+        visits[np.minimum(position, visits.size - 1)] == visit_values
     )
-    values = data[outcome].to_numpy(dtype=float)
     outcomes = np.full((first_row.size, visits.size), np.nan)
     outcomes[subject_codes[in_window], position[in_window]] = values[in_window]
-    names = ([baseline] if baseline is not None else []) + list(covariates)
     for name in [arm, *names]:
         codes = pd.factorize(data[name])[0]
         if np.any(codes != codes[first_row][subject_codes]):
