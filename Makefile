@@ -76,5 +76,6 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs network)
 	"$$scratch/venv/bin/pip" freeze --exclude-editable | grep -v '^-e' > "$$scratch/requirements.lock" && \
 	mv "$$scratch/requirements.lock" requirements.lock
 
-clean:  ## remove the environment and built outputs (never data/raw)
-	rm -rf $(VENV) reports/_build .pytest_cache
+clean:  ## remove the environment, the built report, the caches and the synthetic study (never data/raw)
+	rm -rf $(VENV) build reports.failed .pytest_cache
+	find reports data/synthetic -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -99,5 +99,7 @@ def test_simulate_refuses_a_number_of_threads_below_one(tmp_path, capsys):
 def test_report_refuses_an_unknown_figure_format_before_building(tmp_path, capsys):
     out = tmp_path / "reports"
     assert cli(["report", "--figures", "png,gif", "--out", str(out)]) == 1
-    assert "figure formats ['png', 'gif'] not allowed" in capsys.readouterr().err
+    assert "figure format 'gif' not allowed; allowed: png, svg, pdf" in capsys.readouterr().err
+    assert cli(["report", "--figures", "svg,pdf", "--out", str(out)]) == 1
+    assert "--figures must include png: the report's index shows" in capsys.readouterr().err
     assert not out.exists()

@@ -801,3 +801,6 @@ def test_save_figure_validates_name_and_formats(tmp_path):
     written = style.save_figure(fig, "plot", tmp_path / "new", formats=("svg",))
     assert written == [tmp_path / "new" / "plot.svg"] and written[0].exists()
     assert isinstance(written[0], Path)
+    # drawn in one order whatever the order asked (the layout is refined at each drawing)
+    written = style.save_figure(fig, "both", tmp_path, formats=("pdf", "png"))
+    assert [path.name for path in written] == ["both.png", "both.pdf"]

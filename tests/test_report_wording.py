@@ -246,8 +246,8 @@ def test_a_notebook_saves_the_figure_formats_it_is_given(shown, tmp_path):
     NotebookOutputs(tmp_path, "02-x", ("svg", "pdf")).figure(plt.subplots()[0], "vector")
     saved = sorted(path.name for path in (tmp_path / "figures" / "02-x").iterdir())
     assert saved == ["all.pdf", "all.png", "all.svg", "draft.png", "vector.pdf", "vector.svg"]
-    for formats in (["gif"], [], ["png", "jpg"]):
-        with pytest.raises(ValueError, match="figure formats .* not allowed; allowed"):
+    for formats, named in ((["gif"], "'gif'"), ([], "none given"), (["png", "jpg"], "'jpg'")):
+        with pytest.raises(ValueError, match=f"figure format {named} not allowed; allowed: png"):
             NotebookOutputs(tmp_path, "02-x", formats)
 
 

@@ -158,8 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--figures", default=None, metavar="FORMATS",
-        help="the figure files to save, comma-separated from png, svg, pdf (default: all "
-        "three; e.g. --figures png for a quicker draft: the PDFs take the longest)",
+        help="the figure files to save, comma-separated from png, svg, pdf, with png (default: "
+        "all three; e.g. --figures png for a quicker draft: the PDFs take the longest)",
     )  # fmt: skip
     report.add_argument("--notebooks", type=Path, default=None, help=argparse.SUPPRESS)
 
@@ -276,8 +276,10 @@ def _run_report(args) -> int:
     if args.figures is not None:
         from acne_outcomes.style import check_formats
 
-        formats = [name.strip().lower() for name in args.figures.split(",")]
-        parameters["figure_formats"] = list(check_formats(formats))
+        formats = check_formats([name.strip().lower() for name in args.figures.split(",")])
+        if "png" not in formats:
+            raise ValueError("--figures must include png: the report's index shows the PNG files")
+        parameters["figure_formats"] = list(formats)
     out = absolute(args.out) or paths.REPORTS_DIR
     if args.data is None and not parameters and synthetic_report_is_fresh(
         out, notebooks=absolute(args.notebooks) or paths.NOTEBOOKS_DIR,

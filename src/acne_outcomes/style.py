@@ -323,8 +323,10 @@ def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
     (('png', 'pdf'), ('svg',))
     """
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
-    if not formats or any(fmt not in FORMATS for fmt in formats):
-        raise ValueError(f"figure formats {list(formats)!r} not allowed; allowed: {list(FORMATS)}")
+    unknown = [fmt for fmt in formats if fmt not in FORMATS]
+    if unknown or not formats:
+        named = ", ".join(repr(fmt) for fmt in unknown) if unknown else "none given"
+        raise ValueError(f"figure format {named} not allowed; allowed: {', '.join(FORMATS)}")
     return formats
 
 
@@ -345,7 +347,7 @@ def save_figure(
     Returns
     -------
     list of Path
-        The files written, in the order of ``formats``.
+        The files written, in the order PNG, SVG, PDF whatever the order of ``formats``.
 
     Notes
     -----
@@ -355,10 +357,11 @@ def save_figure(
     without ``CreationDate``/``ModDate``/``Creator``/``Producer``; fonts are the DejaVu Sans
     bundled with matplotlib and raster resolution is :data:`DPI`. Each file is written to a
     temporary file in ``folder`` and then renamed, so an interrupted save leaves the previous
-    file intact.
+    file intact. The formats are always drawn in the same order: constrained layout is refined
+    at each drawing, so an SVG drawn first could differ slightly from one drawn after the PNG.
     """
     _check_name(name)
-    formats = check_formats(formats)
+    formats = [fmt for fmt in FORMATS if fmt in check_formats(formats)]
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
