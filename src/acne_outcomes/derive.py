@@ -62,14 +62,14 @@ def as_grade(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="raise").astype("float64")
 
 
-def _exclusions(frame: pd.DataFrame, subject: str, visit: str | None, groups) -> pd.DataFrame:
+def _exclusions(frame: pd.DataFrame, subject: str, visit: str, groups) -> pd.DataFrame:
     """The excluded rows of ``frame``, from ``groups`` of (row positions, reason), in order."""
     positions = np.concatenate([np.asarray(rows, dtype=np.int64) for rows, _ in groups])
     reasons = np.repeat(
         np.array([reason for _, reason in groups], dtype=object), [len(rows) for rows, _ in groups]
     )
     out = pd.DataFrame({subject: frame[subject].to_numpy()[positions]})
-    out[visit or "visit"] = frame[visit].to_numpy()[positions] if visit is not None else np.nan
+    out[visit] = frame[visit].to_numpy()[positions]
     out["reason"] = reasons
     return out.astype({"reason": "string"})
 
