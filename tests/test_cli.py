@@ -101,5 +101,5 @@ def test_report_refuses_an_unknown_figure_format_before_building(tmp_path, capsy
     assert cli(["report", "--figures", "png,gif", "--out", str(out)]) == 1
     assert "figure format 'gif' not allowed; allowed: png, svg, pdf" in capsys.readouterr().err
     assert cli(["report", "--figures", "svg,pdf", "--out", str(out)]) == 1
-    assert "--figures must include png: the report's index shows" in capsys.readouterr().err
+    assert "must include png: the report's index shows the PNG files" in capsys.readouterr().err
     assert not out.exists()

@@ -295,6 +295,14 @@ class ReportConfig:
             self.mapping = Path(self.mapping).resolve()
         for name in ("out", "notebooks", "synthetic_dir", "processed_dir"):
             setattr(self, name, Path(getattr(self, name)).resolve())
+        if self.parameters.get("figure_formats") is not None:
+            from acne_outcomes.style import check_formats  # only then: it loads matplotlib
+
+            formats = check_formats(self.parameters["figure_formats"])
+            if "png" not in formats:  # _key_figures: the index shows the PNG files
+                raise ValueError(
+                    "the figure formats must include png: the report's index shows the PNG files"
+                )
 
 
 def discover_notebooks(folder: Path) -> list[Path]:
